@@ -1,0 +1,57 @@
+# Each target sets up .venv on first use, so `make demo` and `make test` are one command each
+# on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install demo test run webhook bench lint format messages clean
+
+$(INSTALLED): pyproject.toml hatch_build.py $(wildcard bot/locales/*/LC_MESSAGES/*.po)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Linli needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# Installing compiles the translation catalogues (see hatch_build.py).
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(BIN)/linli demo --out demo-output
+
+test: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+run: $(INSTALLED)
+	$(BIN)/linli db upgrade
+	$(BIN)/linli run
+
+webhook: $(INSTALLED)
+	$(BIN)/linli db upgrade
+	$(BIN)/linli webhook
+
+# A broadcast to 5,000 residents through the sandbox at a flood limit (README, Benchmarks).
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.broadcast
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# After changing resident-facing text: refresh the template and the catalogues, then translate
+# the new entries in bot/locales/*/LC_MESSAGES/linli.po.
+messages: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k __ --no-location --sort-output --project=linli \
+		-o bot/locales/linli.pot bot handlers
+	$(BIN)/pybabel update -D linli -i bot/locales/linli.pot -d bot/locales -w 100 \
+		--no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .hypothesis
