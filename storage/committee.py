@@ -1,0 +1,126 @@
+"""Committee members of a compound and the claims they decide."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from storage.models import (
+    CommitteeMember,
+    Compound,
+    Household,
+    Membership,
+    MembershipStatus,
+    Resident,
+    Unit,
+    utcnow,
+)
+from storage.refusals import Refusal, Refused
+
+
+async def compound_named(session: AsyncSession, name: str) -> Compound:
+    compound = await session.scalar(select(Compound).where(Compound.name == name))
+    if compound is None:
+        raise LookupError(f"no compound is named {name!r}; import its household register first")
+    return compound
+
+
+async def add_member(session: AsyncSession, compound: Compound, telegram_id: int) -> bool:
+    """Grant the committee role; False when the person already has it."""
+    if telegram_id in await member_ids(session, compound.id):
+        return False
+    session.add(CommitteeMember(compound_id=compound.id, telegram_id=telegram_id))
+    await session.flush()
+    return True
+
+
+async def remove_member(session: AsyncSession, compound: Compound, telegram_id: int) -> bool:
+    result = await session.execute(
+        delete(CommitteeMember).where(
+            CommitteeMember.compound_id == compound.id, CommitteeMember.telegram_id == telegram_id
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def member_ids(session: AsyncSession, compound_id: int) -> list[int]:
+    result = await session.scalars(
+        select(CommitteeMember.telegram_id)
+        .where(CommitteeMember.compound_id == compound_id)
+        .order_by(CommitteeMember.id)
+    )
+    return list(result)
+
+
+async def all_members(session: AsyncSession) -> Sequence[tuple[int, str]]:
+    """(Telegram id, compound name) of every committee member."""
+    result = await session.execute(
+        select(CommitteeMember.telegram_id, Compound.name)
+        .join(Compound)
+        .order_by(Compound.name, CommitteeMember.id)
+    )
+    return [(row[0], row[1]) for row in result]
+
+
+async def member_languages(session: AsyncSession) -> Sequence[tuple[int, str | None]]:
+    """(Telegram id, chosen language) of every committee member, for their command menus."""
+    result = await session.execute(
+        select(CommitteeMember.telegram_id, Resident.language)
+        .outerjoin(Resident, Resident.telegram_id == CommitteeMember.telegram_id)
+        .distinct()
+    )
+    return [(row[0], row[1]) for row in result]
+
+
+async def compounds_of(session: AsyncSession, telegram_id: int) -> list[int]:
+    result = await session.scalars(
+        select(CommitteeMember.compound_id).where(CommitteeMember.telegram_id == telegram_id)
+    )
+    return list(result)
+
+
+def _claim_details() -> tuple[object, ...]:
+    return (
+        joinedload(Membership.resident),
+        joinedload(Membership.household).joinedload(Household.unit).joinedload(Unit.building),
+    )
+
+
+async def pending_claims(session: AsyncSession, telegram_id: int) -> Sequence[Membership]:
+    """Claims waiting in the compounds this person serves, oldest first."""
+    compounds = await compounds_of(session, telegram_id)
+    if not compounds:
+        raise Refused(Refusal.NOT_COMMITTEE)
+    result = await session.scalars(
+        select(Membership)
+        .join(Household)
+        .where(Membership.status == MembershipStatus.PENDING)
+        .where(Household.compound_id.in_(compounds))
+        .options(*_claim_details())
+        .order_by(Membership.created_at, Membership.id)
+    )
+    return result.all()
+
+
+async def decide_claim(
+    session: AsyncSession, telegram_id: int, membership_id: int, approve: bool
+) -> Membership:
+    membership = await session.scalar(
+        select(Membership)
+        .where(Membership.id == membership_id)
+        .options(*_claim_details())
+        .with_for_update(of=Membership)
+    )
+    compounds = await compounds_of(session, telegram_id)
+    if membership is None or membership.household.compound_id not in compounds:
+        raise Refused(Refusal.NOT_COMMITTEE)
+    if membership.status is not MembershipStatus.PENDING:
+        raise Refused(Refusal.ALREADY_DECIDED)
+    membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED
+    membership.decided_by = telegram_id
+    membership.decided_at = utcnow()
+    await session.flush()
+    return membership

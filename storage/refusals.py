@@ -1,0 +1,34 @@
+"""Why an action was refused. The chat turns each reason into a sentence in the person's
+language; storage only decides."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Refusal(enum.Enum):
+    UNKNOWN_CODE = "unknown_code"
+    REVOKED_CODE = "revoked_code"
+    EXPIRED_CODE = "expired_code"
+    USED_UP_CODE = "used_up_code"
+    NO_SHARED_CODE = "no_shared_code"  # a flat-picking button pressed without a scanned code
+    OUT_OF_SCOPE = "out_of_scope"  # a button names a place outside the scanned code's scope
+    RETIRED_FLAT = "retired_flat"
+    ALREADY_MEMBER = "already_member"
+    ALREADY_CLAIMED = "already_claimed"
+    NOT_COMMITTEE = "not_committee"
+    ALREADY_DECIDED = "already_decided"
+    UNKNOWN_SURVEY = "unknown_survey"
+    SURVEY_CLOSED = "survey_closed"  # answering after the close
+    SURVEY_NOT_DRAFT = "survey_not_draft"  # opening twice
+    SURVEY_NOT_OPEN = "survey_not_open"  # closing what is not open
+    SURVEY_NOT_CLOSED = "survey_not_closed"  # publishing before the close
+    NOT_ELIGIBLE = "not_eligible"  # outside the survey's scope or audience
+    OWNERS_ONLY = "owners_only"  # a tenant or family member in a formal vote
+    FLAT_ANSWERED_BY_ANOTHER = "flat_answered_by_another"  # the flat's respondent is someone else
+
+
+class Refused(Exception):
+    def __init__(self, reason: Refusal) -> None:
+        super().__init__(reason.value)
+        self.reason = reason

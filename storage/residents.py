@@ -1,0 +1,48 @@
+"""Residents (Telegram users) and their links to flats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from storage.models import Household, Membership, Resident, Unit
+
+
+async def resident_for(session: AsyncSession, telegram_id: int, full_name: str) -> Resident:
+    """The resident behind a Telegram user, created on first contact."""
+    resident = await session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
+    if resident is None:
+        resident = Resident(telegram_id=telegram_id, full_name=full_name[:200])
+        session.add(resident)
+        await session.flush()
+    elif resident.full_name != full_name[:200]:
+        resident.full_name = full_name[:200]
+    return resident
+
+
+async def memberships_of(session: AsyncSession, resident: Resident) -> Sequence[Membership]:
+    """The resident's links to flats, with each flat's unit and building loaded for display."""
+    result = await session.scalars(
+        select(Membership)
+        .where(Membership.resident_id == resident.id)
+        .options(
+            joinedload(Membership.household).joinedload(Household.unit).joinedload(Unit.building)
+        )
+        .order_by(Membership.id)
+    )
+    return result.all()
+
+
+async def flats_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Household]:
+    """Flats with their unit and building loaded, for labels."""
+    if not ids:
+        return {}
+    result = await session.scalars(
+        select(Household)
+        .where(Household.id.in_(set(ids)))
+        .options(joinedload(Household.unit).joinedload(Unit.building))
+    )
+    return {flat.id: flat for flat in result}

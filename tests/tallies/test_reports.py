@@ -1,0 +1,167 @@
+"""The committee's files: the chart renders, and the spreadsheet holds the ballots (from which
+the tally can be recomputed), the figures, and the audit trail, with nothing that points to a
+flat or a person when the ballots are anonymous."""
+
+from __future__ import annotations
+
+import warnings
+from decimal import Decimal
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.reports import AGREE, chart_png, export_xlsx, question_header, summary_text
+from storage.models import Role
+from storage.survey_models import Survey
+from storage.surveys import definition_of
+from storage.tallies import SurveyTally, survey_records, tally_survey
+from surveys.decision import Answer, FlatBallot, tally
+from tests.tallies.conftest import (
+    Flat,
+    answer,
+    content_survey,
+    flat_answers,
+    make_survey,
+    resident_of,
+    vote,
+)
+
+Sessions = async_sessionmaker[AsyncSession]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _rows(sheet: Worksheet) -> list[dict[str, object]]:
+    header, *rows = sheet.iter_rows(values_only=True)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+async def _export(session: AsyncSession, survey: Survey) -> tuple[SurveyTally, bytes]:
+    result = await tally_survey(session, survey)
+    records = await survey_records(session, survey)
+    return result, export_xlsx(definition_of(survey.definition), result, records, SHANGHAI)
+
+
+async def test_the_chart_is_a_png_of_every_question_with_options(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        survey, result = await content_survey(session)
+    definition = definition_of(survey.definition)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns of each glyph its font lacks (tofu)
+        chinese = chart_png(definition, result)
+        english = chart_png(definition, result, "en")
+    assert chinese.startswith(PNG) and english.startswith(PNG) and chinese != english
+
+
+async def test_the_summary_gives_the_figures_and_the_outcome(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        survey, result = await content_survey(session)
+    lines = summary_text(definition_of(survey.definition), result).splitlines()
+    assert "提交 Submitted: 3/5 flats, 210.75/350.75 m², 3/5 owners, 3 respondents" in lines
+    assert "willing: 简单多数 Simple majority → 通过 Passed" in lines
+    assert "priority (3): 屋面 4, 外墙 3, 楼道 2" in lines  # a ranking by its points
+    assert "pledge (2): min -20.50, max 1234.50, total 1214.00, mean 607.0000" in lines
+
+
+async def test_a_named_export_recomputes_the_tally(sessions: Sessions) -> None:
+    flats = [
+        Flat("1栋/1单元/101", "80.25", owner="王"),
+        Flat("1栋/1单元/102", "20.50", owner="王"),
+        Flat("1栋/1单元/201", "65.00", developer=True),
+        Flat("1栋/1单元/202", "65.00", developer=True),
+        Flat("1栋/2单元/101", "77.77"),
+        Flat("1栋/2单元/102", "60.00"),  # does not vote
+        Flat("1栋/2单元/201", "59.99"),  # answers one question only: not submitted
+    ]
+    answers = {
+        "1栋/1单元/101": "approve",
+        "1栋/1单元/102": "reject",
+        "1栋/1单元/201": "approve",
+        "1栋/1单元/202": "abstain",
+        "1栋/2单元/101": "approve",
+    }
+    async with sessions() as session, session.begin():
+        survey, ids = await make_survey(session, flats, vote(second_required=True))
+        for name, choice in answers.items():
+            await flat_answers(session, survey, ids[name], {"agree": "reject", "when": "spring"})
+            await flat_answers(session, survey, ids[name], {"agree": choice})  # a change
+        await flat_answers(session, survey, ids["1栋/2单元/201"], {"agree": "approve"})
+        result, workbook = await _export(session, survey)
+    book = load_workbook(BytesIO(workbook))
+    assert book.sheetnames == ["选票 Ballots", "结果 Tally", "记录 Audit"]
+    rows = _rows(book["选票 Ballots"])
+    assert len(rows) == len(flats)  # every flat of the scope, voters or not
+    agree = question_header(definition_of(survey.definition).question("agree"))
+    words = {AGREE[answer][0]: answer for answer in Answer}
+    recomputed = tally(
+        FlatBallot(
+            flat_id=number,
+            area=Decimal(str(row["面积 Area (m²)"])),
+            owner_key=str(row["业主 Head"]) if str(row["业主 Head"]).startswith("o:") else None,
+            developer_held=row["业主 Head"] == "d",
+            answer=words[str(row[agree])] if row[agree] else None,
+        )
+        for number, row in enumerate(rows)
+    )
+    assert recomputed == result.decision("agree").tally
+    first = rows[0]
+    assert (first["楼栋 Building"], first["单元 Unit"], first["房号 Room"]) == (
+        "1栋",
+        "1单元",
+        "101",
+    )
+    assert first[agree] == "同意" and first["提交时间 Submitted (Asia/Shanghai)"] is not None
+    assert rows[-1][agree] is None  # 1栋/2单元/201 did not submit
+    audit = _rows(book["记录 Audit"])
+    assert len(audit) == 3 * len(answers) + 1  # two answers and a change per voter, one draft
+    assert {row["答案 Answer"] for row in audit} == {"同意", "反对", "弃权", "春季"}
+    tally_sheet = [row for row in book["结果 Tally"].iter_rows(values_only=True) if any(row)]
+    assert ("结果 Outcome", "未通过 Not passed") in [row[:2] for row in tally_sheet]
+
+
+async def test_an_anonymous_export_points_to_nobody(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        survey, _ = await content_survey(session, ballots="anonymous")
+        _, workbook = await _export(session, survey)
+    book = load_workbook(BytesIO(workbook))
+    assert book.sheetnames == ["选票 Ballots", "结果 Tally"]  # no audit trail
+    header, *rows = book["选票 Ballots"].iter_rows(values_only=True)
+    assert header[0] == "序号 No." and len(rows) == 3
+    assert not any(
+        word in str(cell) for cell in header for word in ("楼栋", "面积", "业主", "答卷人", "时间")
+    )
+    # Ordered by the answers, not by who answered first (同意, 反对, 同意 in the scenario).
+    willing = header.index(question_header(definition_of(survey.definition).question("willing")))
+    ratings = header.index(question_header(definition_of(survey.definition).question("content")))
+    assert [row[ratings] for row in rows] == ["屋面；外墙", "屋面；楼道", "外墙"]
+    assert sorted(row[willing] for row in rows) == ["反对", "同意", "同意"]
+
+
+async def test_a_survey_answered_per_person_names_its_respondents(sessions: Sessions) -> None:
+    definition = """
+kind: opinion
+title: 满意度
+answer_per: person
+ballots: named
+questions:
+  - id: pick
+    type: single
+    text: 最满意的是？
+    options: [{id: x, text: 绿化}, {id: y, text: 照明}]
+"""
+    async with sessions() as session, session.begin():
+        survey, ids = await make_survey(session, [Flat("1栋/1单元/101", "50.00")], definition)
+        household = ids["1栋/1单元/101"]
+        await answer(session, survey, await resident_of(session, household), {"pick": "x"})
+        family = await resident_of(session, household, Role.FAMILY, 1)
+        await answer(session, survey, family, {"pick": "y"})
+        _, workbook = await _export(session, survey)
+        assert chart_png(definition_of(survey.definition), await tally_survey(session, survey))
+    rows = _rows(load_workbook(BytesIO(workbook))["选票 Ballots"])
+    assert [(row["答卷人 Respondent"], row["pick: 最满意的是？"]) for row in rows] == [
+        (f"住户{household}-0", "绿化"),
+        (f"住户{household}-1", "照明"),
+    ]
