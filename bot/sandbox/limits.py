@@ -1,0 +1,173 @@
+"""Flood limits, injected faults and send statistics: off by default, set through the control API.
+
+Everything takes `now` (a monotonic clock reading) from the caller so it stays deterministic.
+"""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+FAULT_KINDS = ("500", "502", "delay", "blocked")
+ANY_SEND = "send"  # a fault's `method` that matches every send method
+
+
+class TokenBucket:
+    """`rate` tokens per second refill a bucket holding at most `burst`; each send takes one."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate = rate
+        self.capacity = max(burst, 1.0)
+        self.tokens = self.capacity
+        self.stamp = now
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until a token is available (0 if one is now), refilling first."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+
+@dataclass
+class RateLimits:
+    """Telegram's flood control: a global send rate across chats and a per-chat rate."""
+
+    global_rate: float | None = None
+    global_burst: float = 30
+    per_chat_rate: float | None = None
+    per_chat_burst: float = 3
+    _global: TokenBucket | None = field(default=None, repr=False)
+    _chats: dict[int, TokenBucket] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, spec: dict[str, Any]) -> "RateLimits":
+        """Build from the control API's body; a missing or null rate turns that limit off."""
+        limits = cls(
+            global_rate=_positive_or_none(spec, "global_rate"),
+            per_chat_rate=_positive_or_none(spec, "per_chat_rate"),
+        )
+        for name in ("global_burst", "per_chat_burst"):
+            if spec.get(name) is not None:
+                setattr(limits, name, float(spec[name]))
+        return limits
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "global_rate": self.global_rate,
+            "global_burst": self.global_burst,
+            "per_chat_rate": self.per_chat_rate,
+            "per_chat_burst": self.per_chat_burst,
+        }
+
+    def acquire(self, chat_id: int, now: float) -> int:
+        """Take a send slot for `chat_id`; return 0 on success, else the whole seconds to wait."""
+        buckets = []
+        if self.global_rate is not None:
+            if self._global is None:
+                self._global = TokenBucket(self.global_rate, self.global_burst, now)
+            buckets.append(self._global)
+        if self.per_chat_rate is not None:
+            if chat_id not in self._chats:
+                self._chats[chat_id] = TokenBucket(self.per_chat_rate, self.per_chat_burst, now)
+            buckets.append(self._chats[chat_id])
+        wait = max((bucket.wait_time(now) for bucket in buckets), default=0.0)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        for bucket in buckets:
+            bucket.take()
+        return 0
+
+
+def _positive_or_none(spec: dict[str, Any], name: str) -> float | None:
+    value = spec.get(name)
+    if value is None:
+        return None
+    if float(value) <= 0:
+        raise ValueError(f"{name} must be positive or null")
+    return float(value)
+
+
+@dataclass
+class Fault:
+    """The next `remaining` calls of `method` (or of any send method) misbehave as `kind`."""
+
+    method: str
+    kind: str  # one of FAULT_KINDS
+    remaining: int = 1
+    delay: float = 0.0
+
+    @classmethod
+    def from_json(cls, spec: dict[str, Any]) -> "Fault":
+        kind = str(spec.get("kind", ""))
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind must be one of {', '.join(FAULT_KINDS)}")
+        fault = cls(
+            method=str(spec.get("method", ANY_SEND)),
+            kind=kind,
+            remaining=int(spec.get("count", 1)),
+            delay=float(spec.get("delay", 0)),
+        )
+        if fault.remaining < 1 or (kind == "delay" and fault.delay <= 0):
+            raise ValueError("a fault needs count >= 1, and a delay fault a positive delay")
+        return fault
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "kind": self.kind,
+            "count": self.remaining,
+            "delay": self.delay,
+        }
+
+
+@dataclass
+class FaultPlan:
+    queue: list[Fault] = field(default_factory=list)
+
+    def take(self, method: str, is_send: bool) -> Fault | None:
+        """Consume one use of the first fault matching this call, if any."""
+        for fault in self.queue:
+            matches = fault.method.lower() == method.lower() or (
+                is_send and fault.method == ANY_SEND
+            )
+            if matches:
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    self.queue.remove(fault)
+                return fault
+        return None
+
+
+@dataclass
+class Stats:
+    """What a benchmark reads: accepted sends, refusals, and sends repeating an earlier one."""
+
+    sent: int = 0
+    rate_limited: int = 0
+    faults_injected: int = 0
+    duplicates: int = 0
+    first_send_at: float | None = None
+    last_send_at: float | None = None
+    _seen: set[tuple[int, str]] = field(default_factory=set, repr=False)
+
+    def record_send(self, chat_id: int, content_key: str, now: float) -> None:
+        self.sent += 1
+        if (chat_id, content_key) in self._seen:
+            self.duplicates += 1
+        self._seen.add((chat_id, content_key))
+        self.first_send_at = now if self.first_send_at is None else self.first_send_at
+        self.last_send_at = now
+
+    def as_json(self) -> dict[str, Any]:
+        elapsed = (self.last_send_at or 0.0) - (self.first_send_at or 0.0)
+        return {
+            "sent": self.sent,
+            "rate_limited": self.rate_limited,
+            "faults_injected": self.faults_injected,
+            "duplicates": self.duplicates,
+            "elapsed": elapsed,
+            # sends per second between the first and the last accepted send
+            "achieved_rate": (self.sent - 1) / elapsed if elapsed > 0 else None,
+        }

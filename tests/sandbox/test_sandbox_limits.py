@@ -1,0 +1,110 @@
+"""Flood limits, injected faults and send statistics (all off until configured)."""
+
+import asyncio
+
+import pytest
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+from bot.sandbox import Resident, SandboxClient, SandboxError
+
+
+async def test_per_chat_limit_allows_a_burst_then_asks_to_retry(
+    bot: Bot, client: SandboxClient, zhang: Resident
+) -> None:
+    other = await client.resident("陈先生")
+    await other.send("/start")
+    await client.set_limits(per_chat_rate=1, per_chat_burst=3)
+    assert (await client.limits())["global_rate"] is None
+    for i in range(3):
+        await bot.send_message(zhang.id, f"第{i}条")
+    with pytest.raises(TelegramRetryAfter) as refused:
+        await bot.send_message(zhang.id, "第4条")
+    assert refused.value.retry_after == 1
+    assert "Too Many Requests: retry after 1" in refused.value.message
+    await bot.send_message(other.id, "另一个聊天不受影响")
+
+    await asyncio.sleep(1)
+    await bot.send_message(zhang.id, "等了一秒")
+    assert (await client.stats())["rate_limited"] == 1
+
+
+async def test_global_limit_spans_chats(bot: Bot, client: SandboxClient) -> None:
+    residents = [await client.resident(f"住户{i}") for i in range(4)]
+    for resident in residents:
+        await resident.send("/start")
+    await client.set_limits(global_rate=0.5, global_burst=3)
+    for resident in residents[:3]:
+        await bot.send_message(resident.id, "通知")
+    with pytest.raises(TelegramRetryAfter) as refused:
+        await bot.send_message(residents[3].id, "通知")
+    assert refused.value.retry_after == 2  # one token per 2 s, rounded up to whole seconds
+
+    await client.set_limits()  # off again
+    await bot.send_message(residents[3].id, "通知")
+
+
+async def test_faults_fail_the_next_calls(bot: Bot, client: SandboxClient, zhang: Resident) -> None:
+    await client.add_fault("500", method="sendMessage")
+    await client.add_fault("502", count=2)  # any send method
+    await client.add_fault("blocked", method="sendPhoto")
+    with pytest.raises(TelegramServerError, match="Internal Server Error"):
+        await bot.send_message(zhang.id, "一")
+    with pytest.raises(TelegramServerError, match="Bad Gateway"):
+        await bot.send_message(zhang.id, "一")
+    await bot.get_me()  # not a send: untouched
+    assert [(f["kind"], f["count"]) for f in await client.faults()] == [("502", 1), ("blocked", 1)]
+    with pytest.raises(TelegramServerError, match="Bad Gateway"):
+        await bot.send_document(zhang.id, "no-file")
+    with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
+        await bot.send_photo(zhang.id, "no-file")
+    assert await client.clear_faults() == []
+
+    await bot.send_message(zhang.id, "一")
+    stats = await client.stats()
+    assert (stats["sent"], stats["faults_injected"]) == (1, 4)
+
+
+async def test_delay_fault_times_out_the_client_but_the_send_lands(
+    bot: Bot, client: SandboxClient, zhang: Resident
+) -> None:
+    await client.add_fault("delay", method="sendMessage", delay=0.5)
+    with pytest.raises(TelegramNetworkError, match="Request timeout error"):
+        await bot.send_message(zhang.id, "缴费提醒", request_timeout=0.2)  # type: ignore[arg-type]
+    assert (await zhang.next_message(timeout=2))["text"] == "缴费提醒"
+
+    await bot.send_message(zhang.id, "缴费提醒")  # the bot's naive retry
+    stats = await client.stats()
+    assert (stats["sent"], stats["duplicates"], stats["faults_injected"]) == (2, 1, 1)
+
+
+async def test_stats_report_the_achieved_rate(
+    bot: Bot, client: SandboxClient, zhang: Resident
+) -> None:
+    for i in range(3):
+        await bot.send_message(zhang.id, f"第{i}条")
+        await asyncio.sleep(0.1)
+    stats = await client.stats()
+    assert stats["sent"] == 3 and stats["duplicates"] == 0
+    assert 0.19 < stats["elapsed"] < 1 and stats["achieved_rate"] == pytest.approx(
+        2 / stats["elapsed"]
+    )
+    assert (await client.reset_stats())["sent"] == 0
+    with pytest.raises(TelegramBadRequest):
+        await bot.send_message(zhang.id, "")
+    assert (await client.stats())["sent"] == 0  # refused sends are not counted
+
+
+async def test_bad_limit_and_fault_specs_are_refused(client: SandboxClient) -> None:
+    with pytest.raises(SandboxError, match="fault kind must be one of"):
+        await client.add_fault("teapot")
+    with pytest.raises(SandboxError, match="delay fault a positive delay"):
+        await client.add_fault("delay")
+    with pytest.raises(SandboxError, match="global_rate must be positive"):
+        await client.set_limits(global_rate=0)
