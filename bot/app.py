@@ -1,0 +1,116 @@
+"""Wiring: the aiogram Bot and Dispatcher with Linli's middlewares, routers and database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
+from bot.polling import poll
+from bot.reports import chart_png, export_xlsx
+from bot.settings import Settings
+from handlers import build_router
+from handlers.menu import register_menus
+from handlers.middlewares import ResidentContext, ResidentLocale, UpdateTransaction
+from storage.committee import member_languages
+from storage.db import create_engine, session_factory
+from storage.migrate import ensure_current
+
+LOCALES = Path(__file__).with_name("locales")
+DOMAIN = "linli"
+
+
+def build_i18n(default_locale: str) -> I18n:
+    return I18n(path=LOCALES, default_locale=default_locale, domain=DOMAIN)
+
+
+def build_bot(token: str, api_url: str) -> Bot:
+    return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+
+
+def build_dispatcher(
+    sessions: async_sessionmaker[AsyncSession], i18n: I18n, join_key: str, zone: ZoneInfo
+) -> Dispatcher:
+    dispatcher = Dispatcher()
+    # Order matters: the transaction opens first, then the resident is loaded inside it,
+    # then the locale is read from the resident.
+    dispatcher.update.outer_middleware(UpdateTransaction(sessions))
+    dispatcher.update.outer_middleware(ResidentContext())
+    ResidentLocale(i18n).setup(dispatcher)
+    dispatcher["join_key"] = join_key
+    dispatcher["render_chart"] = chart_png
+    dispatcher["render_export"] = partial(export_xlsx, tz=zone)
+    dispatcher.include_router(build_router())
+    return dispatcher
+
+
+@dataclass
+class Linli:
+    """One running bot: what `linli run`, `linli webhook` and the demo start and stop."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bot: Bot
+    dispatcher: Dispatcher
+    i18n: I18n
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Linli:
+        """Connect, check the schema is current, and register the command menus."""
+        settings.require("bot_token", "secret_key")
+        assert settings.bot_token is not None and settings.secret_key is not None
+        engine = create_engine(settings.database_url)
+        try:
+            await ensure_current(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        sessions = session_factory(engine)
+        i18n = build_i18n(settings.default_language)
+        bot = build_bot(settings.bot_token, settings.api_url)
+        linli = cls(
+            settings,
+            engine,
+            sessions,
+            bot,
+            build_dispatcher(sessions, i18n, settings.secret_key, settings.tz),
+            i18n,
+        )
+        async with sessions() as session:
+            committee = await member_languages(session)
+        await register_menus(bot, i18n, committee)
+        return linli
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def polling(self, outbox: DispatchPolicy, timeout: int = 1) -> AsyncIterator[Linli]:
+        """Poll and send the outbox in the background while the block runs (the demo and the
+        tests); stop both, then close."""
+        tasks = [
+            asyncio.create_task(poll(self.bot, self.dispatcher, self.i18n, timeout=timeout)),
+            asyncio.create_task(OutboxDispatcher(self.bot, self.sessions, outbox).run()),
+        ]
+        try:
+            yield self
+        finally:
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await self.close()

@@ -1,0 +1,66 @@
+"""Handing one update to the dispatcher, and what a failure means for confirming it.
+
+A transient failure (database or Telegram unreachable) propagates: the update stays
+unconfirmed and comes again. Any other failure is a bug that would fail forever on retry:
+it is logged, the person is told, and the update counts as handled."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import Update
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = (
+    OperationalError,
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramRetryAfter,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, TRANSIENT)
+
+
+def sender_of(update: Update) -> int | None:
+    user = getattr(update.event, "from_user", None)
+    return user.id if user is not None else None
+
+
+async def deliver(bot: Bot, dispatcher: Dispatcher, i18n: I18n, update: Update) -> None:
+    """Handle `update`; raise only when it should be delivered again."""
+    try:
+        await dispatcher.feed_update(bot, update)
+    except Exception as error:
+        if is_transient(error):
+            raise
+        log.exception("update %s failed; it will not be retried", update.update_id)
+        await _apologise(bot, i18n, update)
+
+
+async def _apologise(bot: Bot, i18n: I18n, update: Update) -> None:
+    chat = sender_of(update)
+    if chat is None:
+        return
+    with i18n.context(), i18n.use_locale(i18n.default_locale):
+        text = _("Sorry, something went wrong on our side. Please try again later.")
+    try:
+        await bot.send_message(chat, text)
+    except TelegramAPIError as error:
+        log.warning("could not apologise to %s: %s", chat, error.message)

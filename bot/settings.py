@@ -1,0 +1,128 @@
+"""Configuration from LINLI_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LANGUAGES = ("zh_CN", "en")
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_SECRET_HEADER = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram's ceiling for bots with paid broadcasts; the free limit is about 30 per second.
+MAX_SEND_RATE = 1000
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or malformed; the message is one sentence for people."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LINLI_", env_file=".env", extra="ignore")
+
+    bot_token: str | None = Field(default=None, description="Telegram bot token from @BotFather")
+    bot_username: str | None = Field(
+        default=None, description="The bot's username, for QR deep links without asking Telegram"
+    )
+    api_url: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API base URL: Telegram, a self-hosted Bot API server or the sandbox",
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///linli.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://…",
+    )
+    secret_key: str | None = Field(
+        default=None, description="Secret for signing join codes (at least 16 characters)"
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Timezone of the compounds")
+    default_language: str = Field(default="zh_CN", description="Language for new residents")
+    webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL Telegram posts updates to (webhook mode)"
+    )
+    webhook_secret: str | None = Field(
+        default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token"
+    )
+    webhook_host: str = Field(default="0.0.0.0", description="Address the webhook server binds")
+    webhook_port: int = Field(default=8080, description="Port the webhook server listens on")
+    send_rate: float = Field(
+        default=25.0,
+        description="Messages per second the outbox dispatcher sends, under Telegram's ~30",
+    )
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _TOKEN.match(value):
+            raise ValueError("it should look like 123456789:AA… as given by @BotFather")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_length(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 16:
+            raise ValueError("it must be at least 16 characters long")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_header(cls, value: str | None) -> str | None:
+        if value is not None and not _SECRET_HEADER.match(value):
+            raise ValueError("it must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a known timezone such as Asia/Shanghai") from None
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"it must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("it must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("send_rate")
+    @classmethod
+    def _positive_rate(cls, value: float) -> float:
+        if not 0 < value <= MAX_SEND_RATE:
+            raise ValueError(
+                f"it must be a number of messages per second, above 0 and at most {MAX_SEND_RATE}"
+            )
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require(self, *names: str) -> None:
+        """Stop with one sentence when a command needs a value that is not set."""
+        for name in names:
+            if getattr(self, name) is None:
+                raise SettingsError(f"LINLI_{name.upper()} is not set; this command needs it.")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one sentence naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "LINLI_" + str(first["loc"][0]).upper() if first["loc"] else "a LINLI_ variable"
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name} is not valid: {reason}.") from None

@@ -1,0 +1,61 @@
+"""Webhook mode: an aiohttp server Telegram posts updates to.
+
+Each update is handled before the reply, so a 200 means its effect is committed; a transient
+failure answers 500 and Telegram delivers it again (see bot.delivery). aiogram's
+SimpleRequestHandler would answer 200 after 55 s and keep handling in the background, which
+could lose an update."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from aiogram.types import Update
+from aiohttp import web
+
+from bot.app import Linli
+from bot.delivery import deliver
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+PATH = "/telegram"
+
+
+def build_app(linli: Linli, secret: str) -> web.Application:
+    async def receive(request: web.Request) -> web.Response:
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            return web.Response(status=401, text="wrong secret token")
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": linli.bot})
+        except ValueError:
+            return web.Response(status=400, text="not an update")
+        try:
+            await deliver(linli.bot, linli.dispatcher, linli.i18n, update)
+        except Exception:
+            log.exception("update %s failed; Telegram will deliver it again", update.update_id)
+            return web.Response(status=500, text="failed, please retry")
+        return web.json_response({})
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post(PATH, receive)
+    app.router.add_get("/healthz", health)
+    return app
+
+
+async def serve(linli: Linli) -> web.AppRunner:
+    """Start the server and point Telegram at it; the caller keeps the runner to stop it."""
+    settings = linli.settings
+    settings.require("webhook_url", "webhook_secret")
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    runner = web.AppRunner(build_app(linli, settings.webhook_secret))
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    await linli.bot.set_webhook(
+        settings.webhook_url.rstrip("/") + PATH,
+        secret_token=settings.webhook_secret,
+        allowed_updates=linli.dispatcher.resolve_used_update_types(),
+    )
+    return runner

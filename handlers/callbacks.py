@@ -1,0 +1,54 @@
+"""Button payloads. Each fits Telegram's 64 bytes; every id in them is re-checked against
+the database, because a modified client can send any payload."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+from storage.models import Role
+
+
+class PickBuilding(CallbackData, prefix="jb"):
+    building_id: int
+
+
+class PickUnit(CallbackData, prefix="ju"):
+    unit_id: int
+
+
+class PickFlat(CallbackData, prefix="jf"):
+    household_id: int
+
+
+class PickRole(CallbackData, prefix="jr"):
+    household_id: int
+    role: Role
+
+
+class DecideClaim(CallbackData, prefix="cd"):
+    membership_id: int
+    approve: bool
+
+
+class SetLanguage(CallbackData, prefix="lang"):
+    code: str
+
+
+class StartBallot(CallbackData, prefix="sb"):
+    survey_id: int
+    household_id: int  # 0 for a survey answered per person
+
+
+class AnswerPress(CallbackData, prefix="ans"):
+    """An option, rating digit or approve/reject/abstain: slugs of at most 16 characters, so
+    with a 10-digit ballot id this stays under 50 bytes."""
+
+    ballot_id: int
+    question_id: str
+    choice: str
+
+
+class BallotStep(CallbackData, prefix="bs"):
+    ballot_id: int
+    question_id: str
+    action: str  # "done", "skip", "back" or "edit"

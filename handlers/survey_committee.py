@@ -1,0 +1,209 @@
+"""Committee commands for surveys: list, close, tally (text and chart), export (XLSX) and
+publish. The chart and the workbook are drawn by renderers the application injects
+(`render_chart`, `render_export`), keeping matplotlib and openpyxl out of the handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.tally_text import tally_text
+from handlers.texts import building_label, refusal_text, room_label, unit_label
+from storage.committee import compounds_of
+from storage.outbox import Outgoing, enqueue_many, open_broadcast
+from storage.refusals import Refusal, Refused
+from storage.survey_models import Survey, SurveyStatus
+from storage.surveys import (
+    close_survey,
+    definition_of,
+    eligible_residents,
+    publish_survey,
+    survey_for_committee,
+    surveys_of,
+    turnout,
+)
+from storage.tallies import (
+    SurveyRecords,
+    SurveyTally,
+    non_respondents,
+    survey_records,
+    tally_survey,
+)
+from surveys.schema import SurveyDefinition
+
+
+def status_label(status: SurveyStatus) -> str:
+    return {
+        SurveyStatus.DRAFT: _("not opened yet"),
+        SurveyStatus.OPEN: _("open"),
+        SurveyStatus.CLOSED: _("closed"),
+        SurveyStatus.PUBLISHED: _("result published"),
+    }[status]
+
+
+async def named_survey(
+    message: Message, command: CommandObject, session: AsyncSession
+) -> Survey | None:
+    """The survey `/<command> N` names, if the sender is on its committee; else say why."""
+    assert message.from_user is not None
+    number = (command.args or "").strip().lstrip("#")
+    if not number.isdigit():
+        await message.answer(
+            _(
+                "Send /{command} followed by the survey number, for example /{command} 3. "
+                "/surveys lists the numbers."
+            ).format(command=command.command)
+        )
+        return None
+    try:
+        return await survey_for_committee(session, message.from_user.id, int(number))
+    except Refused as refused:
+        await message.answer(refusal_text(refused.reason))
+        return None
+
+
+async def list_surveys(message: Message, session: AsyncSession) -> None:
+    assert message.from_user is not None
+    compounds = await compounds_of(session, message.from_user.id)
+    if not compounds:
+        await message.answer(refusal_text(Refusal.NOT_COMMITTEE))
+        return
+    found = await surveys_of(session, compounds)
+    if not found:
+        await message.answer(_("There are no surveys yet."))
+        return
+    lines = []
+    for survey in found[:30]:
+        counts = await turnout(session, survey)
+        lines.append(
+            _("#{number} {title} — {status}, {submitted} of {eligible} flats answered").format(
+                number=survey.id,
+                title=survey.title,
+                status=status_label(survey.status),
+                submitted=counts.submitted,
+                eligible=counts.eligible,
+            )
+        )
+    await message.answer("\n".join(lines))
+
+
+async def close(message: Message, command: CommandObject, session: AsyncSession) -> None:
+    survey = await named_survey(message, command, session)
+    if survey is None:
+        return
+    try:
+        await close_survey(session, survey)
+    except Refused as refused:
+        await message.answer(refusal_text(refused.reason))
+        return
+    counts = await turnout(session, survey)
+    await message.answer(
+        _(
+            "Survey #{number} is closed: {submitted} of {eligible} flats answered. "
+            "/tally {number} shows the result."
+        ).format(number=survey.id, submitted=counts.submitted, eligible=counts.eligible)
+    )
+
+
+MISSING_SHOWN = 60  # flats listed in the chat; the export lists them all
+
+ChartRenderer = Callable[[SurveyDefinition, SurveyTally, str], bytes]
+ExportRenderer = Callable[[SurveyDefinition, SurveyTally, SurveyRecords], bytes]
+
+
+async def tally(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    i18n: I18n,
+    render_chart: ChartRenderer,
+) -> None:
+    survey = await named_survey(message, command, session)
+    if survey is None:
+        return
+    definition = definition_of(survey.definition)
+    result = await tally_survey(session, survey)
+    language = i18n.current_locale
+    await message.answer(tally_text(result, definition, language)[:4096])
+    chart = render_chart(definition, result, language)
+    await message.answer_photo(BufferedInputFile(chart, f"survey-{survey.id}.png"))
+    missing = await non_respondents(session, survey)
+    if missing:  # to knock on their doors
+        shown = [
+            " ".join((building_label(f.building), unit_label(f.unit), room_label(f.room)))
+            for f in missing[:MISSING_SHOWN]
+        ]
+        more = len(missing) - len(shown)
+        lines = [_("Not answered yet ({count} flats):").format(count=len(missing)), *shown]
+        if more:
+            lines.append(_("… and {count} more, listed in /export.").format(count=more))
+        await message.answer("\n".join(lines))
+
+
+async def export(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    render_export: ExportRenderer,
+) -> None:
+    survey = await named_survey(message, command, session)
+    if survey is None:
+        return
+    definition = definition_of(survey.definition)
+    workbook = render_export(
+        definition, await tally_survey(session, survey), await survey_records(session, survey)
+    )
+    await message.answer_document(
+        BufferedInputFile(workbook, f"survey-{survey.id}.xlsx"),
+        caption=_("Survey #{number}: ballots, result and audit record.").format(number=survey.id),
+    )
+
+
+async def publish(
+    message: Message, command: CommandObject, session: AsyncSession, i18n: I18n
+) -> None:
+    survey = await named_survey(message, command, session)
+    if survey is None:
+        return
+    try:
+        await publish_survey(session, survey)
+    except Refused as refused:
+        await message.answer(refusal_text(refused.reason))
+        return
+    definition = definition_of(survey.definition)
+    result = await tally_survey(session, survey)
+    broadcast = await open_broadcast(
+        session, "result_published", compound_id=survey.compound_id, key=f"result:{survey.id}"
+    )
+    texts: dict[str, str] = {}
+    messages = []
+    for telegram_id, language in await eligible_residents(session, survey):
+        language = language or i18n.default_locale
+        if language not in texts:
+            with i18n.use_locale(language):
+                texts[language] = "\n".join(
+                    [_("Result published (公示):"), tally_text(result, definition, language)]
+                )[:4096]
+        messages.append(Outgoing(chat_id=telegram_id, text=texts[language]))
+    queued = await enqueue_many(session, messages, broadcast_id=broadcast)
+    await message.answer(
+        _("The result of survey #{number} is published; {count} residents will be told.").format(
+            number=survey.id, count=queued
+        )
+    )
+
+
+def build_router() -> Router:
+    router = Router(name="survey_committee")
+    router.message.register(list_surveys, Command("surveys"))
+    router.message.register(close, Command("close"))
+    router.message.register(tally, Command("tally"))
+    router.message.register(export, Command("export"))
+    router.message.register(publish, Command("publish"))
+    return router

@@ -1,0 +1,95 @@
+"""Sentences shared by several handlers: places, roles and refusals, in the reader's language."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from storage.models import Household, MembershipStatus, Role
+from storage.refusals import Refusal
+
+
+def building_label(name: str) -> str:
+    # Registers say "3" or "3栋"; add the word only where the register left it out.
+    return _("Building {name}").format(name=name) if name.isdigit() else name
+
+
+def unit_label(name: str) -> str:
+    return _("Unit {name}").format(name=name) if name.isdigit() else name
+
+
+def room_label(room: str) -> str:
+    return _("Room {room}").format(room=room) if room.isdigit() else room
+
+
+def flat_label(household: Household) -> str:
+    unit = household.unit
+    return " ".join(
+        (building_label(unit.building.name), unit_label(unit.name), room_label(household.room))
+    )
+
+
+def role_label(role: Role) -> str:
+    return {
+        Role.OWNER: _("owner"),
+        Role.FAMILY: _("family member"),
+        Role.TENANT: _("tenant"),
+    }[role]
+
+
+def status_label(status: MembershipStatus) -> str:
+    return {
+        MembershipStatus.ACTIVE: _("confirmed"),
+        MembershipStatus.PENDING: _("waiting for the committee"),
+        MembershipStatus.REJECTED: _("not approved"),
+    }[status]
+
+
+def refusal_text(reason: Refusal) -> str:
+    return {
+        Refusal.UNKNOWN_CODE: _(
+            "This QR code is not valid. Please scan the code posted in your stairwell again, "
+            "or ask the community committee for a new one."
+        ),
+        Refusal.REVOKED_CODE: _(
+            "This QR code has been withdrawn by the committee. Please ask them for a new one."
+        ),
+        Refusal.EXPIRED_CODE: _(
+            "This QR code has expired. Please ask the community committee for a new one."
+        ),
+        Refusal.USED_UP_CODE: _(
+            "This flat's QR code has already been used as many times as allowed. "
+            "Please ask the community committee for a new one."
+        ),
+        Refusal.NO_SHARED_CODE: _(
+            "This button is no longer valid. Please scan the QR code in your stairwell again."
+        ),
+        Refusal.OUT_OF_SCOPE: _(
+            "This button is not valid for the code you scanned. "
+            "Please scan the QR code in your stairwell again."
+        ),
+        Refusal.RETIRED_FLAT: _(
+            "This flat is no longer in the compound's register. "
+            "Please contact the community committee."
+        ),
+        Refusal.ALREADY_MEMBER: _("You are already linked to this flat."),
+        Refusal.ALREADY_CLAIMED: _(
+            "You have already asked to join this flat; the committee will reply soon."
+        ),
+        Refusal.NOT_COMMITTEE: _("Only the compound's committee members can do this."),
+        Refusal.ALREADY_DECIDED: _("Another committee member has already decided this request."),
+        Refusal.UNKNOWN_SURVEY: _("This survey does not exist."),
+        Refusal.SURVEY_CLOSED: _(
+            "This survey is closed; answers can no longer be given or changed."
+        ),
+        Refusal.SURVEY_NOT_DRAFT: _("This survey has already been opened."),
+        Refusal.SURVEY_NOT_OPEN: _("This survey is not open."),
+        Refusal.SURVEY_NOT_CLOSED: _("Close the survey before publishing its result."),
+        Refusal.NOT_ELIGIBLE: _("This survey is not for your flat, so you cannot answer it."),
+        Refusal.OWNERS_ONLY: _(
+            "Only the owners of the flats take part in this formal vote; family members and "
+            "tenants cannot vote."
+        ),
+        Refusal.FLAT_ANSWERED_BY_ANOTHER: _(
+            "Another member of your flat answers for it; one answer is counted per flat."
+        ),
+    }[reason]

@@ -1,0 +1,130 @@
+"""The real bot, polling the sandbox over HTTP, on a real database, with a small compound:
+2 buildings × 2 units × 3 floors × 2 flats, join codes issued for all of it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Linli
+from bot.join_posters import deep_link
+from bot.outbox_dispatcher import DispatchPolicy
+from bot.sandbox import Resident, Sandbox, SandboxClient
+from bot.settings import Settings, load_settings
+from storage.committee import add_member, compound_named
+from storage.join_codes import issue_codes
+from storage.models import CodeKind
+from storage.register import import_register
+from surveys.join_tokens import sign
+from surveys.register import RegisterFlat
+
+BOT_TOKEN = "123456:linli-test-token"
+BOT_USERNAME = "linli_test_bot"
+SECRET_KEY = "test-secret-key-0123456789"
+COMPOUND = "幸福里"
+
+
+def small_register() -> list[RegisterFlat]:
+    return [
+        RegisterFlat(
+            building=f"{b}栋",
+            unit=f"{u}单元",
+            floor=floor,
+            room=f"{floor}0{flat}",
+            area=Decimal("60.50") + floor,
+            owner_key=f"owner-{b}{u}{floor}{flat}",
+            developer_held=False,
+        )
+        for b in (1, 2)
+        for u in (1, 2)
+        for floor in (1, 2, 3)
+        for flat in (1, 2)
+    ]
+
+
+@dataclass
+class Codes:
+    """Deep links of the issued codes: flats by "1栋/1单元/101", units by "1栋/1单元"."""
+
+    compound: str
+    units: dict[str, str]
+    flats: dict[str, str]
+    ids: dict[str, int]
+
+
+def bot_settings(database_url: str, api_url: str) -> Settings:
+    return load_settings(
+        bot_token=BOT_TOKEN,
+        bot_username=BOT_USERNAME,
+        api_url=api_url,
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+    )
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    async with Sandbox(bot_username=BOT_USERNAME) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
+    assert sandbox.url is not None
+    async with SandboxClient(sandbox.url) as client:
+        yield client
+
+
+@pytest.fixture
+async def codes(sessions: async_sessionmaker[AsyncSession]) -> Codes:
+    async with sessions() as session, session.begin():
+        await import_register(session, COMPOUND, small_register())
+        compound = await compound_named(session, COMPOUND)
+        issued = await issue_codes(session, compound.id, max_uses=2)
+    links = Codes(compound="", units={}, flats={}, ids={})
+    for item in issued:
+        link = deep_link(BOT_USERNAME, sign(item.code.id, SECRET_KEY))
+        if item.code.kind is CodeKind.COMPOUND:
+            links.compound = link
+            continue
+        place = f"{item.building}/{item.unit}"
+        if item.code.kind is CodeKind.FLAT:
+            place += f"/{item.room}"
+            links.flats[place] = link
+        else:
+            links.units[place] = link
+        links.ids[place] = item.code.id
+    return links
+
+
+@pytest.fixture
+async def linli(database_url: str, sandbox: Sandbox, codes: Codes) -> AsyncIterator[Linli]:
+    assert sandbox.url is not None
+    linli = await Linli.start(bot_settings(database_url, sandbox.url))
+    async with linli.polling(DispatchPolicy(rate=200, chat_interval=0.01, idle_poll=0.05)):
+        yield linli
+
+
+@pytest.fixture
+async def committee(
+    client: SandboxClient, sessions: async_sessionmaker[AsyncSession], linli: Linli
+) -> Resident:
+    member = await client.resident("李主任")
+    async with sessions() as session, session.begin():
+        await add_member(session, await compound_named(session, COMPOUND), member.id)
+    await member.send("/start")
+    await member.next_message()
+    return member
+
+
+async def settle(resident: Resident) -> str:
+    """Wait until everything the resident sent so far is committed, and return /me's reply.
+
+    The bot replies a moment before it commits, and handles one person's updates in order:
+    once /me is answered, every earlier update of theirs is in the database."""
+    await resident.send("/me")
+    return str((await resident.next_message())["text"])

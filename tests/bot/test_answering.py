@@ -1,0 +1,135 @@
+"""Residents answer a formal vote over the sandbox: opening notice, questions, changes,
+receipt; and the refusals for those who may not answer."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Linli
+from bot.sandbox import Resident, SandboxClient
+from handlers.survey_notices import invitation_message
+from storage.models import Membership, MembershipStatus, Role, Verification
+from storage.models import Resident as ResidentRow
+from storage.survey_models import Answer, AnswerEvent, Ballot, Survey
+from storage.surveys import close_survey, create_survey, invitations, open_survey, scope_named
+from surveys.templates import template_text
+from tests.bot.conftest import COMPOUND, Codes, settle
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def _join(client: SandboxClient, codes: Codes, name: str, flat: str) -> Resident:
+    resident = await client.resident(name)
+    await resident.scan(codes.flats[flat])
+    await resident.next_message()
+    return resident
+
+
+async def _open_elevator_vote(linli: Linli, sessions: Sessions) -> int:
+    """Open the elevator template for 1栋 1单元 and send the notices as the outbox would."""
+    from storage.committee import compound_named
+
+    async with sessions() as session, session.begin():
+        compound = await compound_named(session, COMPOUND)
+        scope = await scope_named(session, compound.id, "1栋", "1单元")
+        survey = await create_survey(session, compound.id, template_text("elevator"), scope)
+        assert await open_survey(session, survey) == 6
+        invited = await invitations(session, survey)
+    for invitation in invited:
+        text, markup = invitation_message(survey, invitation, None, linli.i18n, linli.settings.tz)
+        await linli.bot.send_message(invitation.telegram_id, text, reply_markup=markup)
+    return survey.id
+
+
+async def test_an_owner_votes_changes_the_vote_and_gets_a_receipt(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    owner = await _join(client, codes, "张阿姨", "1栋/1单元/201")
+    await settle(owner)
+    survey_id = await _open_elevator_vote(linli, sessions)
+
+    notice = await owner.next_message()
+    assert "正式表决已开始" in notice["text"] and "截止时间" in notice["text"]
+    await owner.press("开始作答")
+    question = await owner.next_message()
+    assert "问题 1/2" in question["text"]  # the payment question shows only after "agree"
+    await owner.press("同意")
+    assert "✓ 问题 1：同意" in (await owner.next_message())["text"]
+    assert "问题 2/3" in (await owner.next_message())["text"]
+    await owner.press("提取住房公积金")
+    await owner.next_message()
+    remarks = await owner.next_message()
+    assert "问题 3/3" in remarks["text"]
+    await owner.send("希望电梯装在北侧")
+    await owner.next_message()
+    receipt = await owner.next_message()
+    assert "已记录" in receipt["text"] and "北侧" in receipt["text"]
+
+    # A change of mind: disagreeing hides the payment question, whose answer stops counting.
+    await owner.press("修改答案")
+    await owner.next_message()
+    await owner.press("反对")
+    await owner.next_message()
+    receipt = await owner.next_message()
+    assert "反对" in receipt["text"] and "公积金" not in receipt["text"]
+    await settle(owner)
+
+    async with sessions() as session:
+        ballot = await session.scalar(select(Ballot).where(Ballot.survey_id == survey_id))
+        assert ballot is not None and ballot.submitted_at is not None
+        answers = dict((await session.execute(select(Answer.question_id, Answer.value))).all())
+        assert answers == {"elevator": '"reject"', "remarks": '"希望电梯装在北侧"'}
+        events = await session.scalar(select(func.count()).select_from(AnswerEvent))
+        assert events == 5  # approve, payment, remarks, reject, payment withdrawn
+
+
+async def test_who_may_not_answer_is_told_why(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    owner = await _join(client, codes, "王先生", "1栋/1单元/101")
+    outsider = await _join(client, codes, "李先生", "2栋/1单元/101")
+    tenant = await client.resident("租客小赵")
+    await tenant.send("/start")
+    await tenant.next_message()
+    # Replies come a moment before their commit: wait until both are in the database.
+    await settle(owner)
+    await settle(tenant)
+    async with sessions() as session, session.begin():
+        tenant_row = await session.scalar(
+            select(ResidentRow).where(ResidentRow.telegram_id == tenant.id)
+        )
+        owner_flat = await session.scalar(
+            select(Membership.household_id)
+            .join(ResidentRow)
+            .where(ResidentRow.telegram_id == owner.id)
+        )
+        assert tenant_row is not None and owner_flat is not None
+        session.add(
+            Membership(
+                resident_id=tenant_row.id,
+                household_id=owner_flat,
+                role=Role.TENANT,
+                status=MembershipStatus.ACTIVE,
+                verified_by=Verification.COMMITTEE,
+            )
+        )
+    await settle(owner)
+    survey_id = await _open_elevator_vote(linli, sessions)
+    notice = await owner.next_message()
+
+    forged = f"sb:{survey_id}:{owner_flat}"
+    answer = await outsider.callback_answer(await outsider.forge_press(1, forged))
+    assert "不是针对您家" in answer["text"]
+    answer = await tenant.callback_answer(await tenant.forge_press(1, forged))
+    assert "只有业主" in answer["text"]
+    assert "还没有" not in await settle(tenant)
+
+    async with sessions() as session, session.begin():
+        survey = await session.get(Survey, survey_id)
+        assert survey is not None
+        await close_survey(session, survey)
+    late = await owner.press("开始作答", message_id=notice["message_id"])
+    assert "已截止" in (await owner.callback_answer(late))["text"]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Ballot)) == 0

@@ -1,0 +1,69 @@
+"""Help, language choice, command menus, and answers to the unexpected."""
+
+from __future__ import annotations
+
+from bot.app import Linli
+from bot.sandbox import Resident, SandboxClient
+from tests.bot.conftest import Codes, settle
+
+
+async def test_language_switches_to_english_and_back(
+    linli: Linli, client: SandboxClient, codes: Codes
+) -> None:
+    resident = await client.resident("Tom", language_code="en")
+    await resident.send("/start")
+    assert "欢迎使用「邻里」" in (await resident.next_message())["text"]  # Chinese by default
+    await resident.send("/lang")
+    await resident.next_message()
+    press = await resident.press("English")
+    assert (await resident.callback_answer(press))["text"] == "Language set to English."
+    assert (await resident.next_message())["text"] == "Language set to English."
+    assert "You are not linked to a flat yet" in await settle(resident)
+
+    await resident.scan(codes.flats["1栋/1单元/102"])
+    assert (await resident.next_message())["text"].startswith(
+        "Welcome! You are now linked to Building 1栋"[:30]
+    )
+    await resident.send("/lang")
+    await resident.next_message()
+    await resident.press("中文")
+    assert (await resident.next_message())["text"] == "语言已设为中文。"
+
+
+async def test_help_shows_committee_commands_only_to_the_committee(
+    linli: Linli, client: SandboxClient, committee: Resident
+) -> None:
+    resident = await client.resident("小明")
+    await resident.send("/help")
+    assert "/pending" not in (await resident.next_message())["text"]
+    await committee.send("/help")
+    assert "/pending" in (await committee.next_message())["text"]
+    await resident.send("/pending")
+    assert "只有本小区的委员会成员" in (await resident.next_message())["text"]
+
+
+async def test_unexpected_text_and_old_buttons_get_a_clear_answer(
+    linli: Linli, client: SandboxClient
+) -> None:
+    resident = await client.resident("老李")
+    await resident.send("你好")
+    assert "/help" in (await resident.next_message())["text"]
+    await resident.send("/lang")
+    menu = await resident.next_message()
+    answer = await resident.callback_answer(
+        await resident.forge_press(menu["message_id"], "lang:fr")
+    )
+    assert "已失效" in answer["text"]
+
+
+async def test_command_menus_are_registered_per_language(
+    linli: Linli, client: SandboxClient
+) -> None:
+    menus = {
+        (m["scope"]["type"], m["language_code"]): m["commands"] for m in await client.commands()
+    }
+    chinese = {c["command"]: c["description"] for c in menus[("default", "zh")]}
+    english = {c["command"]: c["description"] for c in menus[("default", "en")]}
+    assert chinese["me"] == "我的房屋和身份" and english["me"] == "My flat and role"
+    assert set(chinese) == {"start", "me", "lang", "help"}
+    assert menus[("default", "")] == menus[("default", "zh")]  # for any other app language

@@ -1,0 +1,165 @@
+"""No update is lost or counted twice: redelivery, a killed process, and the webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+
+import aiohttp
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Linli
+from bot.delivery import deliver
+from bot.sandbox import Sandbox, SandboxClient
+from bot.webhook import PATH, SECRET_HEADER, serve
+from storage.models import JoinCode, Membership
+from storage.models import Resident as ResidentRow
+from tests.bot.conftest import BOT_TOKEN, BOT_USERNAME, SECRET_KEY, Codes, bot_settings, settle
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def _linked(sessions: Sessions) -> dict[int, int]:
+    """Telegram id → number of flats linked."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(ResidentRow.telegram_id, Membership.id).join(Membership)
+        )
+        linked: dict[int, int] = {}
+        for telegram_id, _ in rows:
+            linked[telegram_id] = linked.get(telegram_id, 0) + 1
+        return linked
+
+
+async def _code_uses(sessions: Sessions) -> list[int]:
+    async with sessions() as session:
+        return list(await session.scalars(select(JoinCode.uses).where(JoinCode.uses > 0)))
+
+
+async def test_a_redelivered_update_has_one_effect(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    resident = await client.resident("孙奶奶")
+    update_id = await resident.scan(codes.flats["1栋/1单元/101"])
+    await resident.next_message()
+    await settle(resident)
+    [listed] = [u for u in (await client.updates())["updates"] if u["update_id"] == update_id]
+    before = len(await resident.messages())
+
+    from aiogram.types import Update
+
+    again = Update.model_validate(listed["update"], context={"bot": linli.bot})
+    await deliver(linli.bot, linli.dispatcher, linli.i18n, again)
+
+    assert await _linked(sessions) == {resident.id: 1}
+    assert await _code_uses(sessions) == [1]
+    assert len(await resident.messages()) == before, "the bot answered the duplicate again"
+
+
+def _bot_environment(database_url: str, api_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LINLI_BOT_TOKEN": BOT_TOKEN,
+        "LINLI_BOT_USERNAME": BOT_USERNAME,
+        "LINLI_API_URL": api_url,
+        "LINLI_DATABASE_URL": database_url,
+        "LINLI_SECRET_KEY": SECRET_KEY,
+    }
+
+
+async def _start_bot(environment: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=environment, stderr=asyncio.subprocess.DEVNULL
+    )
+
+
+async def test_sigkill_mid_burst_loses_no_confirmed_join(
+    database_url: str, sandbox: Sandbox, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    assert sandbox.url is not None
+    environment = _bot_environment(database_url, sandbox.url)
+    bot = await _start_bot(environment)
+    flats = sorted(codes.flats)
+    residents = [await client.resident(f"住户{n}") for n in range(len(flats))]
+    await residents[0].send("/help")  # the burst starts once the bot is up
+    await residents[0].next_message(timeout=30)
+
+    async def burst() -> None:
+        for resident, flat in zip(residents, flats, strict=True):
+            await resident.scan(codes.flats[flat])
+            await asyncio.sleep(0.03)
+
+    sending = asyncio.create_task(burst())
+    confirmed: list[int] = []
+    for _ in range(600):  # until some joins are confirmed and some are not
+        confirmed = (await client.updates())["confirmed_ids"]
+        if len(confirmed) >= 4:
+            break
+        await asyncio.sleep(0.01)
+    bot.send_signal(signal.SIGKILL)
+    await bot.wait()
+    assert 4 <= len(confirmed) <= len(flats), "the kill did not land mid-burst"
+
+    # Every join Telegram would consider delivered is in the database.
+    by_update = {u["update_id"]: u for u in (await client.updates())["updates"]}
+    confirmed_scans = [by_update[i]["update"]["message"] for i in confirmed]
+    confirmed_senders = {m["from"]["id"] for m in confirmed_scans if m["text"] != "/help"}
+    assert confirmed_senders, "no join was confirmed before the kill"
+    assert confirmed_senders < {r.id for r in residents}, "the kill came after the burst"
+    assert confirmed_senders <= (await _linked(sessions)).keys()
+
+    await sending
+    bot = await _start_bot(environment)
+    try:
+        await client.settled(timeout=30)
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        await bot.wait()
+    assert await _linked(sessions) == {resident.id: 1 for resident in residents}
+    assert await _code_uses(sessions) == [1] * len(flats)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_checks_the_secret_and_handles_updates(
+    database_url: str, sandbox: Sandbox, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    assert sandbox.url is not None
+    port = _free_port()
+    settings = bot_settings(database_url, sandbox.url).model_copy(
+        update={
+            "webhook_url": f"http://127.0.0.1:{port}",
+            "webhook_secret": "webhook-secret_123",
+            "webhook_host": "127.0.0.1",
+            "webhook_port": port,
+        }
+    )
+    linli = await Linli.start(settings)
+    runner = await serve(linli)
+    try:
+        resident = await client.resident("周阿姨")
+        await resident.scan(codes.flats["2栋/2单元/201"])
+        assert "2栋 2单元 201室" in (await resident.next_message())["text"]
+        await client.settled()
+        assert await _linked(sessions) == {resident.id: 1}
+
+        async with aiohttp.ClientSession() as http:
+            body = {"update_id": 999999, "message": {"message_id": 1, "date": 0}}
+            for headers in ({}, {SECRET_HEADER: "wrong"}):
+                async with http.post(
+                    f"http://127.0.0.1:{port}{PATH}", json=body, headers=headers
+                ) as reply:
+                    assert reply.status == 401
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as reply:
+                assert reply.status == 200
+    finally:
+        await runner.cleanup()
+        await linli.close()

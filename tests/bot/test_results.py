@@ -1,0 +1,109 @@
+"""The committee tallies, exports and publishes a vote; the residents are told the result."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Linli
+from bot.sandbox import Resident, SandboxClient
+from storage.committee import compound_named
+from storage.models import Membership
+from storage.models import Resident as ResidentRow
+from storage.survey_models import Survey
+from storage.surveys import (
+    ballot_for,
+    create_survey,
+    definition_of,
+    open_survey,
+    record_answer,
+    scope_named,
+)
+from surveys.decision import Answer
+from surveys.templates import template_text
+from tests.bot.conftest import COMPOUND, Codes, settle
+
+Sessions = async_sessionmaker[AsyncSession]
+UNIT_FLATS = ["101", "102", "201", "202", "301", "302"]
+
+
+async def _vote(
+    client: SandboxClient, codes: Codes, sessions: Sessions, answers: list[Answer]
+) -> tuple[int, list[Resident]]:
+    """Owners of 1栋 1单元 join and vote on the elevator, one answer each."""
+    owners = []
+    for room in UNIT_FLATS:
+        owner = await client.resident(f"业主{room}")
+        await owner.scan(codes.flats[f"1栋/1单元/{room}"])
+        await owner.next_message()
+        owners.append(owner)
+    await settle(owners[-1])
+    async with sessions() as session, session.begin():
+        compound = await compound_named(session, COMPOUND)
+        scope = await scope_named(session, compound.id, "1栋", "1单元")
+        survey = await create_survey(session, compound.id, template_text("elevator"), scope)
+        await open_survey(session, survey)
+        definition = definition_of(survey.definition)
+        for owner, answer in zip(owners, answers, strict=False):
+            row = await session.scalar(
+                select(ResidentRow).where(ResidentRow.telegram_id == owner.id)
+            )
+            assert row is not None
+            flat = await session.scalar(
+                select(Membership.household_id).where(Membership.resident_id == row.id)
+            )
+            ballot = await ballot_for(session, survey, row, flat)
+            await record_answer(
+                session, ballot, definition, definition.question("elevator"), answer, row
+            )
+        return survey.id, owners
+
+
+async def test_tally_export_and_publish(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> None:
+    # 5 of 6 flats vote (quorum met), 4 approve: 4/5 ≥ 3/4 by heads; areas decide the rest.
+    answers = [Answer.APPROVE] * 4 + [Answer.REJECT]
+    number, owners = await _vote(client, codes, sessions, answers)
+
+    await committee.send(f"/tally {number}")
+    text = (await committee.next_message())["text"]
+    assert "已作答：6 户中 5 户" in text and "参与表决人数 不少于 2/3" in text
+    assert "【通过】" in text
+    chart = await committee.next_message()
+    assert chart.get("photo"), "the chart is sent as a photo"
+    missing = (await committee.next_message())["text"]
+    assert "尚未作答（1 户）" in missing and "1栋 1单元 302室" in missing
+
+    await committee.send(f"/export {number}")
+    document = await committee.next_message()
+    workbook = load_workbook(io.BytesIO(await client.file(document["document"]["file_id"])))
+    ballots = workbook.worksheets[0]
+    rows = list(ballots.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 6  # every flat of the scope, so that the tally can be recomputed
+    assert sum(1 for row in rows if row[6] is not None) == 5  # five submitted ballots
+
+    await committee.send(f"/publish {number}")
+    assert "请先结束征询" in (await committee.next_message())["text"]
+    await committee.send(f"/close {number}")
+    await committee.next_message()
+    await committee.send(f"/publish {number}")
+    assert "将通知 6 位居民" in (await committee.next_message())["text"]
+    for owner in owners:  # everyone in scope, voter or not, is told
+        told = await owner.next_message()
+        assert told["text"].startswith("结果公示") and "【通过】" in told["text"]
+    async with sessions() as session:
+        survey = await session.get(Survey, number)
+        assert survey is not None and survey.objections_until is not None
+
+
+async def test_a_resident_cannot_tally_or_export(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    number, owners = await _vote(client, codes, sessions, [Answer.APPROVE])
+    for command in ("tally", "export", "publish"):
+        await owners[0].send(f"/{command} {number}")
+        assert "只有本小区的委员会成员" in (await owners[0].next_message())["text"]

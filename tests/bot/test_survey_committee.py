@@ -1,0 +1,58 @@
+"""Committee commands on surveys, and the refusal for everyone else."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Linli
+from bot.sandbox import Resident, SandboxClient
+from storage.committee import add_member, compound_named
+from storage.register import import_register
+from storage.surveys import create_survey, open_survey, scope_named
+from surveys.templates import template_text
+from tests.bot.conftest import COMPOUND, Codes, small_register
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def _survey(sessions: Sessions) -> int:
+    async with sessions() as session, session.begin():
+        compound = await compound_named(session, COMPOUND)
+        scope = await scope_named(session, compound.id, None, None)
+        survey = await create_survey(session, compound.id, template_text("willingness"), scope)
+        await open_survey(session, survey)
+        return survey.id
+
+
+async def test_committee_lists_and_closes_surveys(
+    linli: Linli, committee: Resident, sessions: Sessions, codes: Codes
+) -> None:
+    number = await _survey(sessions)
+    await committee.send("/surveys")
+    listing = (await committee.next_message())["text"]
+    assert f"#{number}" in listing and "进行中" in listing and "0/24" in listing
+    await committee.send("/close")
+    assert "例如 /close 3" in (await committee.next_message())["text"]
+    await committee.send(f"/close {number}")
+    assert f"征询 #{number} 已结束" in (await committee.next_message())["text"]
+    await committee.send(f"/close {number}")
+    assert "没有在进行中" in (await committee.next_message())["text"]
+
+
+async def test_others_are_refused_survey_commands(
+    linli: Linli, client: SandboxClient, sessions: Sessions, codes: Codes
+) -> None:
+    number = await _survey(sessions)
+    resident = await client.resident("普通居民")
+    stranger = await client.resident("外小区委员")
+    async with sessions() as session, session.begin():
+        await import_register(session, "另一小区", small_register())
+        await add_member(session, await compound_named(session, "另一小区"), stranger.id)
+    for person in (resident, stranger):
+        for command in (f"/close {number}", "/surveys"):
+            await person.send(command)
+            reply = (await person.next_message())["text"]
+            if person is stranger and command == "/surveys":
+                assert "还没有征询" in reply  # their own compound has none
+            else:
+                assert "只有本小区的委员会成员" in reply

@@ -1,0 +1,154 @@
+"""The `linli` command line as an operator uses it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from click.testing import CliRunner, Result
+from PIL import Image
+from sqlalchemy import func, select
+
+from bot.cli import main
+from storage.db import create_engine
+from storage.models import Household, JoinCode
+from surveys.join_tokens import verify
+
+SECRET = "cli-test-secret-0123456789"
+USERNAME = "linli_cli_bot"
+GOOD = "楼栋,单元,楼层,房号,面积,业主编号\n3栋,1单元,1,101,89.37,A1\n3栋,1单元,1,102,60.00,A2\n"
+BAD = (
+    "楼栋,单元,楼层,房号,面积,业主编号\n"
+    "3栋,1单元,1,101,89.37,A1\n"
+    "3栋,1单元,1,102,abc,A2\n"
+    "3栋,1单元,-2,103,50,A3\n"
+    "3栋,1单元,2,101,70,A4\n"
+)
+
+
+def linli(database_url: str, *args: str, **env: str) -> Result:
+    environment = {
+        "LINLI_DATABASE_URL": database_url,
+        "LINLI_SECRET_KEY": SECRET,
+        "LINLI_BOT_USERNAME": USERNAME,
+        **env,
+    }
+    return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=False)
+
+
+def count(database_url: str, model: type) -> int:
+    async def query() -> int:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                return int(await connection.scalar(select(func.count()).select_from(model)) or 0)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(query())
+
+
+@pytest.fixture
+def register(tmp_path: Path) -> Path:
+    path = tmp_path / "register.csv"
+    path.write_text(GOOD, encoding="gb18030")
+    return path
+
+
+def test_a_malformed_register_names_every_bad_row_and_writes_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD, encoding="utf-8-sig")
+    result = linli(database_url, "import", "households", str(path), "--compound", "幸福里")
+    assert result.exit_code == 2
+    assert "Nothing was imported" in result.output
+    for line in ("line 3, column 面积", "line 4, column 楼层", "line 5"):
+        assert line in result.output
+    assert "Traceback" not in result.output
+    assert count(database_url, Household) == 0
+
+
+def test_import_then_qr_codes_that_decode_to_deep_links(
+    database_url: str, register: Path, tmp_path: Path
+) -> None:
+    result = linli(database_url, "import", "households", str(register), "--compound", "幸福里")
+    assert result.exit_code == 0 and "2 flats added" in result.output
+    again = linli(database_url, "import", "households", str(register), "--compound", "幸福里")
+    assert "0 flats added, 0 updated, 2 unchanged" in again.output
+
+    out = tmp_path / "codes"
+    result = linli(database_url, "qr", "--compound", "幸福里", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert count(database_url, JoinCode) == 4  # compound, unit, two flats
+    with (out / "codes.csv").open(encoding="utf-8-sig") as index:
+        rows = list(csv.DictReader(index))
+    assert {row["kind"] for row in rows} == {"compound", "unit", "flat"}
+    for row in rows:
+        [decoded] = zxingcpp.read_barcodes(Image.open(out / row["file"]))
+        prefix = f"https://t.me/{USERNAME}?start="
+        assert decoded.text.startswith(prefix)
+        assert verify(decoded.text.removeprefix(prefix), SECRET) == int(row["code"])
+    assert (out / "flats-3栋.pdf").exists() and (out / "shared-posters.pdf").exists()
+
+    revoked = linli(database_url, "codes", "revoke", rows[0]["code"])
+    assert "Revoked 1 codes" in revoked.output
+
+
+def test_committee_members_are_added_to_a_known_compound(database_url: str, register: Path) -> None:
+    missing = linli(database_url, "committee", "add", "--compound", "无此小区", "--user", "42")
+    assert missing.exit_code == 2 and "no compound is named" in missing.output
+    linli(database_url, "import", "households", str(register), "--compound", "幸福里")
+    assert (
+        "now on the committee"
+        in linli(database_url, "committee", "add", "--compound", "幸福里", "--user", "42").output
+    )
+    assert (
+        "already"
+        in linli(database_url, "committee", "add", "--compound", "幸福里", "--user", "42").output
+    )
+    assert "幸福里\t42" in linli(database_url, "committee", "list").output
+
+
+def test_bad_settings_stop_with_one_sentence(database_url: str) -> None:
+    result = linli(database_url, "db", "current", LINLI_TIMEZONE="Mars/Olympus")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "Error: LINLI_TIMEZONE is not valid: 'Mars/Olympus' is not a known timezone such as "
+        "Asia/Shanghai."
+    )
+    result = linli(database_url, "run", LINLI_BOT_TOKEN="not-a-token")
+    assert result.exit_code == 2 and "LINLI_BOT_TOKEN is not valid" in result.output
+
+
+def test_an_unmigrated_database_says_what_to_run(tmp_path: Path) -> None:
+    empty = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    result = linli(empty, "run", LINLI_BOT_TOKEN="1:abc")
+    assert result.exit_code == 2 and "run `linli db upgrade`" in result.output
+    assert linli(empty, "db", "upgrade").exit_code == 0
+
+
+def test_a_survey_is_created_opened_tallied_and_exported(
+    database_url: str, register: Path, tmp_path: Path
+) -> None:
+    linli(database_url, "import", "households", str(register), "--compound", "幸福里")
+    created = linli(
+        database_url, "survey", "create", "elevator", "--compound", "幸福里",
+        "--building", "3栋", "--unit", "1单元",
+    )  # fmt: skip
+    assert "Survey #1 created" in created.output
+    opened = linli(database_url, "survey", "open", "1", "--days", "7")
+    assert "open for 2 flats" in opened.output
+    again = linli(database_url, "survey", "open", "1")
+    assert again.exit_code == 2 and "已经开始" in again.output
+
+    figures = json.loads(linli(database_url, "tally", "1", "--json").output)
+    assert figures["participation"]["eligible_flats"] == 2
+    assert figures["participation"]["eligible_area"] == "149.37"
+    workbook = tmp_path / "survey.xlsx"
+    assert linli(database_url, "export", "1", "--out", str(workbook)).exit_code == 0
+    assert workbook.stat().st_size > 0

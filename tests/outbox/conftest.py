@@ -1,0 +1,125 @@
+"""The outbox over the sandbox: recipients who have started the bot, a dispatcher with short
+leases, timeouts and backoffs so that the suite stays quick, and ways to wait for it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+from aiogram import Bot
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import build_bot
+from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
+from bot.sandbox import Sandbox, SandboxClient
+from bot.sandbox.residents import say, text_content
+from storage.models import OutboxMessage, OutboxState
+from storage.outbox import Outgoing, enqueue_many, open_broadcast
+
+Sessions = async_sessionmaker[AsyncSession]
+BOT_TOKEN = "123456:outbox-test-token"
+# Quick enough for tests: requests time out after 1 s (a quarter of the lease).
+FAST = DispatchPolicy(
+    rate=1000, chat_interval=0.05, lease=4.0, first_backoff=0.05, max_backoff=0.2, idle_poll=0.05
+)
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    async with Sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
+    assert sandbox.url is not None
+    async with SandboxClient(sandbox.url) as client:
+        yield client
+
+
+@pytest.fixture
+async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
+    assert sandbox.url is not None
+    bot = build_bot(BOT_TOKEN, sandbox.url)
+    yield bot
+    await bot.session.close()
+
+
+def started_chats(sandbox: Sandbox, count: int) -> list[int]:
+    """`count` residents who each sent /start, which the bot has read, so that it may write to
+    them. Made in the sandbox's memory: thousands of them over HTTP would slow the tests."""
+    world, chats = sandbox.world, []
+    for n in range(count):
+        user = world.add_user(f"住户{n}")
+        say(world, user, text_content("/start"))
+        chats.append(user.id)
+    world.settle(world.pending_updates())
+    return chats
+
+
+def received(sandbox: Sandbox, chat_id: int) -> list[str]:
+    """The texts the bot sent to the chat, in order."""
+    return [m.content["text"] for m in sandbox.world.bot_messages(chat_id)]
+
+
+async def broadcast(
+    sessions: Sessions, chats: Sequence[int], text: str = "停水通知 {chat}", key: str | None = None
+) -> int:
+    """Enqueue one broadcast to `chats`; each text names its chat so that a duplicate shows."""
+    async with sessions() as session, session.begin():
+        broadcast_id = await open_broadcast(session, "announcement", key=key)
+        await enqueue_many(
+            session,
+            [Outgoing(chat, text.format(chat=chat)) for chat in chats],
+            broadcast_id=broadcast_id,
+        )
+    return broadcast_id
+
+
+async def states(sessions: Sessions) -> Counter[OutboxState]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+        )
+        return Counter({state: count for state, count in rows})
+
+
+async def until_done(sessions: Sessions, timeout: float = 20) -> Counter[OutboxState]:
+    """Wait until no row is pending or being sent; return the count of rows by state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = await states(sessions)
+        if not counts[OutboxState.PENDING] + counts[OutboxState.SENDING]:
+            return counts
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the outbox is not done after {timeout} s: {dict(counts)}")
+        await asyncio.sleep(0.05)
+
+
+async def until_sent(client: SandboxClient, count: int, timeout: float = 30) -> None:
+    """Wait until the sandbox has accepted `count` messages."""
+    deadline = time.monotonic() + timeout
+    while (await client.stats())["sent"] < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"fewer than {count} messages sent after {timeout} s")
+        await asyncio.sleep(0.01)
+
+
+@contextlib.asynccontextmanager
+async def dispatching(
+    bot: Bot, sessions: Sessions, policy: DispatchPolicy = FAST
+) -> AsyncIterator[OutboxDispatcher]:
+    """A dispatcher running in the background, stopped (cleanly) on leaving."""
+    dispatcher = OutboxDispatcher(bot, sessions, policy)
+    running = asyncio.create_task(dispatcher.run())
+    try:
+        yield dispatcher
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running

@@ -1,0 +1,285 @@
+"""The dispatcher sending through the sandbox, on SQLite and PostgreSQL: every message once,
+through flood limits, server errors, timeouts, blocked residents and a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from decimal import Decimal
+from itertools import pairwise
+
+from aiogram import Bot
+from sqlalchemy import select
+
+from bot.sandbox import Sandbox, SandboxClient
+from storage.models import (
+    Household,
+    Membership,
+    MembershipStatus,
+    OutboxMessage,
+    OutboxState,
+    Resident,
+    Role,
+    Verification,
+)
+from storage.outbox import (
+    Delivery,
+    Outgoing,
+    cancel_broadcast,
+    delivery,
+    enqueue,
+    enqueue_many,
+    unreachable_residents,
+)
+from storage.register import import_register
+from surveys.register import RegisterFlat
+from tests.outbox.conftest import (
+    FAST,
+    Sessions,
+    broadcast,
+    dispatching,
+    received,
+    started_chats,
+    until_done,
+    until_sent,
+)
+
+
+async def _rows(sessions: Sessions) -> list[OutboxMessage]:
+    async with sessions() as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def test_a_broadcast_reaches_every_recipient_once(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    chats = started_chats(sandbox, 300)
+    broadcast_id = await broadcast(sessions, chats)
+    button = {"inline_keyboard": [[{"text": "查看详情", "callback_data": "notice:1"}]]}
+    async with sessions() as session, session.begin():
+        await enqueue(session, Outgoing(chats[0], "带按钮的通知", reply_markup=button))
+
+    async with dispatching(bot, sessions):
+        await until_done(sessions)
+
+    assert [received(sandbox, chat) for chat in chats[1:]] == [
+        [f"停水通知 {chat}"] for chat in chats[1:]
+    ]
+    assert received(sandbox, chats[0]) == [f"停水通知 {chats[0]}", "带按钮的通知"]
+    assert sandbox.world.bot_messages(chats[0])[1].reply_markup == button
+    stats = await client.stats()
+    assert (stats["sent"], stats["duplicates"]) == (301, 0)
+    async with sessions() as session:
+        assert await delivery(session, broadcast_id) == Delivery(sent=300)
+    assert all(row.telegram_message_id and row.attempts == 1 for row in await _rows(sessions))
+
+
+async def test_a_429_storm_loses_and_duplicates_nothing(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    await client.set_limits(global_rate=100, global_burst=20, per_chat_rate=1, per_chat_burst=1)
+    chats = started_chats(sandbox, 150)
+    await broadcast(sessions, chats)
+    await broadcast(sessions, chats[:5], text="第二条 {chat}")  # the per-chat limit bites
+
+    async with dispatching(bot, sessions, dataclasses.replace(FAST, rate=400)):
+        counts = await until_done(sessions, timeout=30)
+
+    assert counts == {OutboxState.SENT: 155}
+    stats = await client.stats()
+    assert stats["rate_limited"] > 0, "the flood limit was never reached"
+    assert (stats["sent"], stats["duplicates"]) == (155, 0)
+    assert received(sandbox, chats[0]) == [f"停水通知 {chats[0]}", f"第二条 {chats[0]}"]
+    assert all(row.attempts == 1 for row in await _rows(sessions))  # a 429 is not an attempt
+
+
+async def test_server_errors_are_retried(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    await client.add_fault("500", count=2)
+    await client.add_fault("502", count=1)
+    chats = started_chats(sandbox, 5)
+    await broadcast(sessions, chats)
+
+    async with dispatching(bot, sessions):
+        assert await until_done(sessions) == {OutboxState.SENT: 5}
+
+    assert [received(sandbox, chat) for chat in chats] == [[f"停水通知 {c}"] for c in chats]
+    stats = await client.stats()
+    assert (stats["faults_injected"], stats["duplicates"]) == (3, 0)
+    assert sum(row.attempts for row in await _rows(sessions)) == 5 + 3
+
+
+async def test_retries_run_out_and_the_error_is_kept(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    await client.add_fault("502", count=50)
+    chats = started_chats(sandbox, 1)
+    await broadcast(sessions, chats)
+
+    async with dispatching(bot, sessions, dataclasses.replace(FAST, max_attempts=3)):
+        assert await until_done(sessions) == {OutboxState.FAILED: 1}
+
+    [row] = await _rows(sessions)
+    assert (row.attempts, row.last_error) == (3, "Bad Gateway")
+    assert received(sandbox, chats[0]) == []
+
+
+async def test_a_send_that_times_out_is_retried(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    # Longer than the test policy's 1 s request timeout; Telegram may still have sent it.
+    await client.add_fault("delay", count=1, delay=1.5)
+    chats = started_chats(sandbox, 1)
+    await broadcast(sessions, chats)
+
+    async with dispatching(bot, sessions):
+        assert await until_done(sessions) == {OutboxState.SENT: 1}
+        await asyncio.sleep(1.0)  # until the delayed send lands
+
+    [row] = await _rows(sessions)
+    assert row.attempts == 2
+    # The documented window: a send that timed out may have gone through.
+    assert (await client.stats())["duplicates"] <= 1
+    assert 1 <= len(received(sandbox, chats[0])) <= 2
+
+
+async def test_refused_messages_fail_with_the_reason_and_the_rest_go_out(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    [chat] = started_chats(sandbox, 1)
+    async with sessions() as session, session.begin():
+        await enqueue(session, Outgoing(424242, "发给不存在的聊天"))
+        await enqueue(session, Outgoing(chat, "坏按钮", reply_markup={"keyboard": "?"}))
+        await enqueue(session, Outgoing(chat, "好消息"))
+
+    async with dispatching(bot, sessions):
+        assert await until_done(sessions) == {OutboxState.FAILED: 2, OutboxState.SENT: 1}
+
+    missing, bad_markup, _ = await _rows(sessions)
+    assert (missing.attempts, missing.last_error) == (1, "Bad Request: chat not found")
+    assert bad_markup.last_error and bad_markup.last_error.startswith("not an inline keyboard")
+    assert received(sandbox, chat) == ["好消息"]
+
+
+async def _residents_of_a_compound(sessions: Sessions, chats: list[int]) -> int:
+    """Link each chat's resident to a flat of a new compound; return the compound's id."""
+    flats = [
+        RegisterFlat(
+            building="1栋",
+            unit="1单元",
+            floor=1,
+            room=f"10{n}",
+            area=Decimal("70.00"),
+            owner_key=None,
+            developer_held=False,
+        )
+        for n in range(len(chats))
+    ]
+    async with sessions() as session, session.begin():
+        await import_register(session, "幸福里", flats)
+        flat_ids = list(await session.scalars(select(Household.id).order_by(Household.id)))
+        for chat, flat_id in zip(chats, flat_ids, strict=True):
+            resident = Resident(telegram_id=chat, full_name=str(chat))
+            session.add(resident)
+            await session.flush()
+            session.add(
+                Membership(
+                    resident_id=resident.id,
+                    household_id=flat_id,
+                    role=Role.OWNER,
+                    status=MembershipStatus.ACTIVE,
+                    verified_by=Verification.FLAT_CODE,
+                )
+            )
+        compound_id = await session.scalar(select(Household.compound_id).limit(1))
+    assert compound_id is not None
+    return compound_id
+
+
+async def test_a_blocked_resident_is_unreachable_and_not_retried(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    chats = started_chats(sandbox, 3)
+    compound_id = await _residents_of_a_compound(sessions, chats)
+    await client.block(chats[1])
+    broadcast_id = await broadcast(sessions, chats)
+
+    async with dispatching(bot, sessions):
+        await until_done(sessions)
+        async with sessions() as session:
+            assert await delivery(session, broadcast_id) == Delivery(sent=2, unreachable=1)
+            assert await unreachable_residents(session, compound_id) == 1
+        blocked = [row for row in await _rows(sessions) if row.chat_id == chats[1]]
+        assert [(row.attempts, row.last_error) for row in blocked] == [
+            (1, "Forbidden: bot was blocked by the user")
+        ]
+
+        # Unblocked, the resident gets the next notice and counts as reachable again.
+        await client.unblock(chats[1])
+        await broadcast(sessions, [chats[1]], text="第二条")
+        await until_done(sessions)
+    assert received(sandbox, chats[1]) == ["第二条"]
+    async with sessions() as session:
+        assert await unreachable_residents(session, compound_id) == 0
+
+
+async def test_a_chats_messages_keep_their_order_and_spacing(
+    sandbox: Sandbox, bot: Bot, sessions: Sessions
+) -> None:
+    chat, *others = started_chats(sandbox, 4)
+    texts = [f"第{n}条" for n in range(1, 6)]
+    async with sessions() as session, session.begin():
+        await enqueue_many(session, [Outgoing(chat, text) for text in texts])
+        await enqueue_many(session, [Outgoing(other, "公告") for other in others])
+
+    policy = dataclasses.replace(FAST, chat_interval=0.2)
+    async with dispatching(bot, sessions, policy):
+        await until_done(sessions)
+
+    assert received(sandbox, chat) == texts
+    sent_at = [row.sent_at for row in await _rows(sessions) if row.chat_id == chat]
+    gaps = [(b - a).total_seconds() for a, b in pairwise(sent_at)]  # type: ignore[operator]
+    assert min(gaps) >= 0.15, gaps
+
+
+async def test_stopping_sends_no_more_and_hands_back_the_rest(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    chats = started_chats(sandbox, 60)
+    await broadcast(sessions, chats)
+
+    async with dispatching(bot, sessions, dataclasses.replace(FAST, rate=20)):
+        await until_sent(client, 5)
+    sent_at_stop = (await client.stats())["sent"]
+    assert sent_at_stop < 60
+
+    rows = await _rows(sessions)
+    assert {row.state for row in rows} == {OutboxState.SENT, OutboxState.PENDING}
+    assert sum(row.state is OutboxState.SENT for row in rows) == sent_at_stop
+    assert all(row.claimed_until is None for row in rows if row.state is OutboxState.PENDING)
+
+    # Handed back rather than left to their leases, they are sent by the next dispatcher.
+    async with dispatching(bot, sessions):
+        await until_done(sessions)
+    stats = await client.stats()
+    assert (stats["sent"], stats["duplicates"]) == (60, 0)
+
+
+async def test_a_cancelled_broadcast_stops(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    chats = started_chats(sandbox, 200)
+    broadcast_id = await broadcast(sessions, chats)
+
+    async with dispatching(bot, sessions, dataclasses.replace(FAST, rate=40)):
+        await until_sent(client, 5)
+        async with sessions() as session, session.begin():
+            await cancel_broadcast(session, broadcast_id)
+        await until_done(sessions)
+
+    async with sessions() as session:
+        counts = await delivery(session, broadcast_id)
+    assert 0 < counts.sent < 200
+    assert counts.sent + counts.cancelled == 200
+    assert (await client.stats())["sent"] == counts.sent
