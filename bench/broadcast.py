@@ -1,0 +1,201 @@
+"""Benchmark: a broadcast to 5,000 residents through the sandbox, under a flood limit.
+
+Telegram takes about 30 messages/s, and at LINLI_SEND_RATE 25 the broadcast would take
+200 s. Both are scaled up by the same factor instead: the sandbox answers 429 above --limit
+messages/s (and above one per second per chat) and the dispatcher is set to --rate, a little
+under it. The sandbox runs in a process of its own, as Telegram would. Printed, for a bare
+aiogram send loop at the same rate and concurrency (the baseline) and for the outbox (enqueue,
+then the dispatcher sends and marks each row): the achieved rate ÷ the configured rate (target
+≥ 0.95), 429s received, duplicates and recipients who got nothing (targets 0 and 0).
+
+    python -m bench.broadcast [--residents 5000] [--limit 240] [--rate 200] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
+
+from bot.app import build_bot
+from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher, Pace
+from bot.sandbox import SandboxClient
+from storage import migrate
+from storage.db import create_engine, session_factory
+from storage.outbox import Outgoing, delivery, enqueue_many, open_broadcast
+
+T = TypeVar("T")
+TOKEN = "123456:bench-token"
+
+
+@dataclass
+class Run:
+    name: str
+    rate: float
+    stats: dict[str, Any]
+    lost: int
+
+    def line(self) -> str:
+        achieved = self.stats["achieved_rate"] or 0.0
+        return (
+            f"{self.name:<8} {self.stats['sent']:>5} sent in {self.stats['elapsed']:5.1f} s: "
+            f"{achieved:5.1f}/s = {achieved / self.rate:.3f} of {self.rate:g}/s; "
+            f"429s {self.stats['rate_limited']}, duplicates {self.stats['duplicates']}, "
+            f"lost {self.lost}"
+        )
+
+
+@contextlib.asynccontextmanager
+async def sandbox_process() -> AsyncIterator[str]:
+    """`linli sandbox` in a process of its own; yields its URL once it answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sandbox", "--port", str(port),
+        stdout=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with SandboxClient(url) as client:
+            for _ in range(200):
+                with contextlib.suppress(OSError):
+                    await client.limits()
+                    break
+                await asyncio.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def in_parallel(work: Iterable[Callable[[], Awaitable[T]]], width: int = 64) -> list[T]:
+    gate = asyncio.Semaphore(width)
+
+    async def one(step: Callable[[], Awaitable[T]]) -> T:
+        async with gate:
+            return await step()
+
+    return await asyncio.gather(*(one(step) for step in work))
+
+
+async def started_residents(client: SandboxClient, bot: Bot, count: int) -> list[int]:
+    """Residents who sent /start, which the bot has read (so the sandbox holds no backlog)."""
+
+    async def resident() -> int:
+        person = await client.resident("住户")
+        await person.send("/start")
+        return person.id
+
+    chats = await in_parallel([resident] * count)
+    last = await bot.get_updates(offset=-1)
+    await bot.get_updates(offset=last[-1].update_id + 1)
+    return chats
+
+
+async def lost(client: SandboxClient, chats: list[int], prefix: str) -> int:
+    """Recipients with no message whose text starts with `prefix`."""
+
+    def check(chat: int) -> Callable[[], Awaitable[bool]]:
+        async def missing() -> bool:
+            messages = await client.chat_messages(chat)
+            return not any(str(m.get("text", "")).startswith(prefix) for m in messages)
+
+        return missing
+
+    return sum(await in_parallel([check(chat) for chat in chats]))
+
+
+async def bare_loop(bot: Bot, chats: list[int], policy: DispatchPolicy) -> None:
+    """The baseline: the dispatcher's pace and concurrency, straight to aiogram, no database."""
+    pace, work = Pace(1 / policy.rate, policy.burst), asyncio.Queue[int]()
+    for chat in chats:
+        work.put_nowait(chat)
+
+    async def sender() -> None:
+        while not work.empty():
+            chat = work.get_nowait()
+            while True:
+                await asyncio.sleep(pace.reserve(time.monotonic()))
+                try:
+                    await bot.send_message(chat, f"baseline {chat}")
+                    break
+                except TelegramRetryAfter as error:
+                    pace.hold(time.monotonic() + error.retry_after)
+
+    await asyncio.gather(*(sender() for _ in range(policy.concurrency)))
+
+
+async def through_outbox(
+    bot: Bot, chats: list[int], policy: DispatchPolicy, database_url: str
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = session_factory(engine)
+        async with sessions() as session, session.begin():
+            broadcast_id = await open_broadcast(session, "announcement")
+            outgoing = [Outgoing(chat, f"outbox {chat}") for chat in chats]
+            await enqueue_many(session, outgoing, broadcast_id=broadcast_id)
+        dispatching = asyncio.create_task(OutboxDispatcher(bot, sessions, policy).run())
+        while True:
+            await asyncio.sleep(0.5)
+            async with sessions() as session:
+                if not (await delivery(session, broadcast_id)).waiting:
+                    break
+        dispatching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await dispatching
+    finally:
+        await engine.dispose()
+
+
+async def bench(residents: int, limit: float, rate: float, database_url: str | None) -> None:
+    policy = DispatchPolicy(rate=rate)
+    backend = (database_url or "sqlite").split("+")[0]
+    print(
+        f"{residents} residents; sandbox limit {limit:g}/s and 1/s per chat; rate {rate:g}/s, "
+        f"{policy.concurrency} sends at a time; outbox on {backend}"
+    )
+    async with sandbox_process() as url, SandboxClient(url) as client:
+        bot = build_bot(TOKEN, url)
+        try:
+            chats = await started_residents(client, bot, residents)
+            await client.set_limits(global_rate=limit, per_chat_rate=1)
+            with tempfile.TemporaryDirectory() as folder:
+                database = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+                for name, send in (
+                    ("baseline", lambda: bare_loop(bot, chats, policy)),
+                    ("outbox", lambda: through_outbox(bot, chats, policy, database)),
+                ):
+                    await client.reset_stats()
+                    await send()
+                    run = Run(name, rate, await client.stats(), await lost(client, chats, name))
+                    print(run.line())
+        finally:
+            await bot.session.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=5000)
+    parser.add_argument("--limit", type=float, default=240, help="sandbox messages/s")
+    parser.add_argument("--rate", type=float, default=200, help="dispatcher messages/s")
+    parser.add_argument("--database-url", help="an empty database; default: a temporary SQLite")
+    arguments = parser.parse_args()
+    asyncio.run(bench(arguments.residents, arguments.limit, arguments.rate, arguments.database_url))
+
+
+if __name__ == "__main__":
+    main()
