@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.callbacks import StartBallot
 from handlers.survey_texts import local
 from handlers.texts import flat_label
-from storage.outbox import Outgoing, enqueue_many, open_broadcast
+from storage.notices import queue_notice
+from storage.outbox import Outgoing
 from storage.residents import flats_by_id
 from storage.survey_models import Survey
 from storage.surveys import Invitation, definition_of, invitations
@@ -23,6 +25,22 @@ from surveys.schema import SurveyKind
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+Compose = Callable[
+    [Survey, Invitation, str | None, I18n, ZoneInfo], tuple[str, InlineKeyboardMarkup]
+]
+
+
+def start_keyboard(survey: Survey, invitation: Invitation) -> InlineKeyboardMarkup:
+    """The button that starts the recipient's ballot, on the opening notice and on every
+    reminder; call it in the recipient's locale."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Start answering"),
+        callback_data=StartBallot(survey_id=survey.id, household_id=invitation.household_id or 0),
+    )
+    return builder.as_markup()
 
 
 def invitation_message(
@@ -43,14 +61,65 @@ def invitation_message(
             lines += ["", _("Open until {time}.").format(time=local_time(survey.closes_at, zone))]
         if flat is not None:
             lines.append(_("You answer for {flat}.").format(flat=flat))
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("Start answering"),
-            callback_data=StartBallot(
-                survey_id=survey.id, household_id=invitation.household_id or 0
-            ),
+        return "\n".join(lines), start_keyboard(survey, invitation)
+
+
+def reminder_message(
+    survey: Survey, invitation: Invitation, flat: str | None, i18n: I18n, zone: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A reminder to someone who has not finished answering, with the same button."""
+    definition = definition_of(survey.definition)
+    language = invitation.language or i18n.default_locale
+    assert survey.closes_at is not None  # only open surveys are reminded of
+    with i18n.context(), i18n.use_locale(language):
+        if definition.kind is SurveyKind.VOTE:
+            heading = _(
+                "Reminder: the formal vote “{title}” closes at {time}, "
+                "and you have not finished voting."
+            )
+        else:
+            heading = _(
+                "Reminder: the survey “{title}” closes at {time}, "
+                "and you have not finished answering."
+            )
+        lines = [
+            heading.format(
+                title=local(definition.title, language), time=local_time(survey.closes_at, zone)
+            )
+        ]
+        if flat is not None:
+            lines.append(_("You answer for {flat}.").format(flat=flat))
+        return "\n".join(lines), start_keyboard(survey, invitation)
+
+
+async def survey_notices(
+    session: AsyncSession,
+    survey: Survey,
+    invited: Sequence[Invitation],
+    compose: Compose,
+    key: str,
+    i18n: I18n,
+    zone: ZoneInfo,
+) -> list[Outgoing]:
+    """One message per invitation, each in its reader's language and keyed under `key`, so
+    that queueing them again sends nothing twice."""
+    flats = await flats_by_id(session, [i.household_id for i in invited if i.household_id])
+    messages = []
+    for invitation in invited:
+        language = invitation.language or i18n.default_locale
+        with i18n.context(), i18n.use_locale(language):
+            flat = flats.get(invitation.household_id or 0)
+            label = flat_label(flat) if flat is not None else None
+        text, markup = compose(survey, invitation, label, i18n, zone)
+        messages.append(
+            Outgoing(
+                chat_id=invitation.telegram_id,
+                text=text,
+                reply_markup=markup.model_dump(exclude_none=True),
+                key=f"{key}:{invitation.telegram_id}:{invitation.household_id}",
+            )
         )
-        return "\n".join(lines), builder.as_markup()
+    return messages
 
 
 async def announce_opening(
@@ -58,24 +127,10 @@ async def announce_opening(
 ) -> int:
     """Queue the opening notice for everyone who may answer; return how many were queued.
     The outbox sends them at Telegram's pace, once each, even across restarts."""
+    key = f"survey-opened:{survey.id}"
     invited = await invitations(session, survey)
-    flats = await flats_by_id(session, [i.household_id for i in invited if i.household_id])
-    broadcast = await open_broadcast(
-        session, "survey_opened", compound_id=survey.compound_id, key=f"survey-opened:{survey.id}"
+    messages = await survey_notices(session, survey, invited, invitation_message, key, i18n, zone)
+    queued = await queue_notice(
+        session, "survey_opened", messages, compound_id=survey.compound_id, key=key, zone=zone
     )
-    messages = []
-    for invitation in invited:
-        language = invitation.language or i18n.default_locale
-        with i18n.context(), i18n.use_locale(language):
-            flat = flats.get(invitation.household_id or 0)
-            label = flat_label(flat) if flat is not None else None
-        text, markup = invitation_message(survey, invitation, label, i18n, zone)
-        messages.append(
-            Outgoing(
-                chat_id=invitation.telegram_id,
-                text=text,
-                reply_markup=markup.model_dump(exclude_none=True),
-                key=f"survey-opened:{survey.id}:{invitation.telegram_id}:{invitation.household_id}",
-            )
-        )
-    return await enqueue_many(session, messages, broadcast_id=broadcast)
+    return queued.count

@@ -99,6 +99,9 @@ MAX_TEXT_ANSWER = 3000
 MAX_PLACES = 6
 MAX_MAGNITUDE = Decimal(10) ** 12  # number bounds; keeps answers far inside Decimal precision
 _DEFAULT_TOP = 3
+DEFAULT_REMINDERS = (48, 2)
+MAX_REMINDERS = 5
+MAX_REMINDER_HOURS = 24 * 30
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ class SurveyDefinition:
     results_visible: ResultsVisibility
     objection_days: int  # days of 公示 after the results are published
     blocked_by: frozenset[BlockReason]  # inputs that stop a vote which otherwise passes
+    # Hours before the close at which non-finishers are reminded, latest first.
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
@@ -675,6 +680,33 @@ def _check_opinion(
         fields.problems.append(FieldError(_join(path, "rule"), reason))
 
 
+def _reminders(fields: _Fields) -> tuple[int, ...] | None:
+    """Hours before the close, e.g. [48, 2]; an empty list sends no reminders."""
+    value = fields.raw("reminders")
+    if value is _MISSING:
+        return DEFAULT_REMINDERS
+    valid = (
+        isinstance(value, list)
+        and len(value) <= MAX_REMINDERS
+        and all(
+            isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= MAX_REMINDER_HOURS
+            for h in value
+        )
+    )
+    if not valid:
+        fields.report(
+            "reminders",
+            f"must be a list of at most {MAX_REMINDERS} whole numbers of hours "
+            f"from 1 to {MAX_REMINDER_HOURS}",
+        )
+        return None
+    hours: list[int] = value  # type: ignore[assignment]
+    if len(set(hours)) != len(hours):
+        fields.report("reminders", "names a value twice")
+        return None
+    return tuple(sorted(hours, reverse=True))
+
+
 def _definition(data: object, problems: list[FieldError]) -> SurveyDefinition | None:
     if not isinstance(data, Mapping):
         problems.append(FieldError("", "must be a mapping with kind, title and questions"))
@@ -694,6 +726,7 @@ def _definition(data: object, problems: list[FieldError]) -> SurveyDefinition | 
     )
     objection_days = fields.integer("objection_days", 0, 30, default=7)
     blocked_by = fields.choices("blocked_by", BlockReason, frozenset(), allow_empty=True)
+    reminders = _reminders(fields)
     questions, all_questions_valid = _questions(fields)
     fields.finish()
     decided = [(p, q) for p, q in questions if isinstance(q, AgreeQuestion) and q.decided]
@@ -718,4 +751,5 @@ def _definition(data: object, problems: list[FieldError]) -> SurveyDefinition | 
         results_visible=results_visible,
         objection_days=objection_days,
         blocked_by=blocked_by,
+        reminders=reminders,
     )

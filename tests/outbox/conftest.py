@@ -8,6 +8,7 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 
 import pytest
 from aiogram import Bot
@@ -18,8 +19,19 @@ from bot.app import build_bot
 from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
 from bot.sandbox import Sandbox, SandboxClient
 from bot.sandbox.residents import say, text_content
-from storage.models import OutboxMessage, OutboxState
+from storage.models import (
+    Household,
+    Membership,
+    MembershipStatus,
+    OutboxMessage,
+    OutboxState,
+    Resident,
+    Role,
+    Verification,
+)
 from storage.outbox import Outgoing, enqueue_many, open_broadcast
+from storage.register import import_register
+from surveys.register import RegisterFlat
 
 Sessions = async_sessionmaker[AsyncSession]
 BOT_TOKEN = "123456:outbox-test-token"
@@ -123,3 +135,38 @@ async def dispatching(
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+
+
+async def residents_of_a_compound(sessions: Sessions, chats: list[int]) -> int:
+    """Link each chat's resident to a flat of a new compound; return the compound's id."""
+    flats = [
+        RegisterFlat(
+            building="1栋",
+            unit="1单元",
+            floor=1,
+            room=f"10{n}",
+            area=Decimal("70.00"),
+            owner_key=None,
+            developer_held=False,
+        )
+        for n in range(len(chats))
+    ]
+    async with sessions() as session, session.begin():
+        await import_register(session, "幸福里", flats)
+        flat_ids = list(await session.scalars(select(Household.id).order_by(Household.id)))
+        for chat, flat_id in zip(chats, flat_ids, strict=True):
+            resident = Resident(telegram_id=chat, full_name=str(chat))
+            session.add(resident)
+            await session.flush()
+            session.add(
+                Membership(
+                    resident_id=resident.id,
+                    household_id=flat_id,
+                    role=Role.OWNER,
+                    status=MembershipStatus.ACTIVE,
+                    verified_by=Verification.FLAT_CODE,
+                )
+            )
+        compound_id = await session.scalar(select(Household.compound_id).limit(1))
+    assert compound_id is not None
+    return compound_id

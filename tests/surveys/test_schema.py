@@ -528,3 +528,22 @@ def test_the_error_message_lists_every_problem() -> None:
     assert message.startswith("2 problem(s) in the survey definition:")
     assert "  kind: must be one of opinion, vote" in message
     assert "  title: must be a non-empty text" in message
+
+
+def test_reminders_default_to_two_days_and_two_hours_before_the_close() -> None:
+    assert load(survey()).reminders == (48, 2)
+    assert load(survey(reminders=[2, 24, 72])).reminders == (72, 24, 2)
+    assert load(survey(reminders=[])).reminders == ()
+
+
+@pytest.mark.parametrize(
+    "reminders", [[0], [721], [1.5], [True], "48", [1, 2, 3, 4, 5, 6]], ids=repr
+)
+def test_reminders_are_a_few_whole_hours(reminders: Any) -> None:
+    assert problems(survey(reminders=reminders)) == [
+        ("reminders", "must be a list of at most 5 whole numbers of hours from 1 to 720")
+    ]
+
+
+def test_a_reminder_is_named_once() -> None:
+    assert problems(survey(reminders=[2, 2])) == [("reminders", "names a value twice")]
