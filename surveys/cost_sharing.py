@@ -184,3 +184,26 @@ def share_costs(
         for flat, amount, weight, quota in zip(flats, amounts, weights, quotas, strict=True)
     )
     return Sharing(plan, total_fen, total_weight, shares)
+
+
+def parse_floor_factors(text: str) -> dict[int, Decimal]:
+    """'1=0,2=0,3=10,4=20' -> {1: 0, 2: 0, 3: 10, 4: 20}: a project's percentages or
+    coefficients as the committee writes them (full-width '＝' and '，' accepted)."""
+    factors: dict[int, Decimal] = {}
+    for item in text.replace("，", ",").replace("＝", "=").split(","):
+        if not item.strip():
+            continue
+        floor, sep, value = item.strip().partition("=")
+        if not sep or not floor.strip().isdigit():
+            raise SharingError(f"{item.strip()!r} should read FLOOR=FACTOR, e.g. 3=10")
+        try:
+            factor = Decimal(value.strip())
+        except ArithmeticError:
+            raise SharingError(f"the factor of floor {floor.strip()} is not a number") from None
+        if int(floor) in factors:
+            raise SharingError(f"floor {int(floor)} is given twice")
+        _exact(factor, f"factor of floor {int(floor)}")
+        factors[int(floor)] = factor
+    if not factors:
+        raise SharingError("no floor factors given")
+    return factors

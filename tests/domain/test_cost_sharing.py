@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.cost_sharing import PayingFlat, Plan, Sharing, SharingError, share_costs
+from surveys.cost_sharing import (
+    PayingFlat,
+    Plan,
+    Sharing,
+    SharingError,
+    parse_floor_factors,
+    share_costs,
+)
 
 # Examples from city rules; real projects set their own.
 PERCENT_1_TO_6 = {1: 0, 2: 0, 3: 10, 4: 20, 5: 30, 6: 40}
@@ -98,6 +105,49 @@ def test_floor_coefficient_times_area() -> None:
         72,
         192,
     )
+
+
+def test_floor_coefficients_on_flats_of_different_area_do_not_divide_evenly() -> None:
+    # Weights 0, 62.5 and 1.5 × 63.5 = 95.25 per flat, 315.5 in all, of 60,000.00 yuan: quotas
+    # 1,188,589.54… and 1,811,410.45… fen. Rounding down leaves 2 fen, which go to the larger
+    # remainders: the two second-floor flats.
+    flats = [
+        PayingFlat(flat_id, floor, Decimal(area))
+        for flat_id, floor, area in [
+            (101, 1, "61.50"),
+            (102, 1, "61.50"),
+            (201, 2, "62.50"),
+            (202, 2, "62.50"),
+            (301, 3, "63.50"),
+            (302, 3, "63.50"),
+        ]
+    ]
+    factors = {1: Decimal(0), 2: Decimal(1), 3: Decimal("1.5")}
+    sharing = share_costs(6_000_000, flats, Plan.FLOOR_COEFFICIENT, factors)
+    assert amounts(sharing) == {
+        101: 0,
+        102: 0,
+        201: 1_188_590,
+        202: 1_188_590,
+        301: 1_811_410,
+        302: 1_811_410,
+    }
+    assert sharing.total_weight == Fraction(631, 2)
+
+
+def test_floor_factors_as_the_committee_writes_them() -> None:
+    assert parse_floor_factors("1=0, 2=0，3=10,4＝20,5=30,6=40,") == {
+        1: 0,
+        2: 0,
+        3: 10,
+        4: 20,
+        5: 30,
+        6: 40,
+    }
+    assert parse_floor_factors("3=0.7,4=0.85") == {3: Decimal("0.7"), 4: Decimal("0.85")}
+    for wrong in ("", "3:10", "x=1", "3=ten", "3=1,3=2", "3=-1"):
+        with pytest.raises(SharingError):
+            parse_floor_factors(wrong)
 
 
 def test_by_area_with_flats_of_different_area() -> None:

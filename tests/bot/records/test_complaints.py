@@ -1,0 +1,160 @@
+"""A complaint's whole life over the sandbox: filed in the guided chat with photos, every state
+the committee sets with its note reaching the reporter, assignment, photos re-sent, a rating,
+a reopening (and one too late); and the limits and refusals, each saying why."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Linli
+from bot.sandbox import Resident, SandboxClient
+from storage.complaint_models import Complaint, ComplaintEvent
+from tests.bot.conftest import Codes, settle
+from tests.bot.records.conftest import alert_of, join, outside_member, text_of
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def photo(colour: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+async def _file(reporter: Resident) -> tuple[int, list[str]]:
+    """File a noise complaint with two photos; return its number and the photos' file ids."""
+    await reporter.send("/complaint")
+    assert "What is the complaint about?" in await text_of(reporter)
+    await reporter.press("noise")
+    assert "at most 60 characters" in await text_of(reporter)
+    await reporter.send("电钻" * 31)
+    assert "Please keep it to at most 60 characters." in await text_of(reporter)
+    await reporter.send("夜里十一点还在电钻施工")
+    assert "at most 2" in await text_of(reporter)
+    file_ids = []
+    for colour in ("red", "blue"):
+        sent = await reporter.client.send_photo(reporter.id, photo(colour))
+        file_ids.append(sent["message"]["photo"][-1]["file_id"])
+        assert "received" in await text_of(reporter)
+    await reporter.send_photo(photo("green"))
+    assert "A complaint can have at most 2 photos." in await text_of(reporter)
+    await reporter.press("Done")
+    assert "Where is the problem?" in await text_of(reporter)
+    await reporter.press("1栋 1单元")
+    assert "The committee always knows" in await text_of(reporter)
+    await reporter.press("Stay anonymous")
+    summary = await text_of(reporter)
+    assert "Category: noise" in summary and "Photos: 2" in summary
+    assert "Anonymous to other residents: yes" in summary
+    await reporter.press("Send")
+    filed = await text_of(reporter)
+    assert "Its tracking number is #" in filed
+    return int(filed.split("#")[1].split(";")[0]), file_ids
+
+
+async def _set_state(committee: Resident, reporter: Resident, case: int, state: str) -> str:
+    """Press the state on the /case message, type the note; return what the reporter got."""
+    await committee.press(state, message_id=case)
+    assert f"with “{state}”" in await text_of(committee)
+    await committee.send(f"备注：{state}")
+    assert f"is now: {state}. The reporter will be told." in await text_of(committee)
+    told = await text_of(reporter)
+    assert f"is now: {state}." in told and f"Note from the committee: 备注：{state}" in told
+    return told
+
+
+async def test_a_complaint_from_filing_to_closing(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> None:
+    reporter = await join(client, codes, "王阿姨", "1栋/1单元/201")
+    number, file_ids = await _file(reporter)
+    new = await text_of(committee)
+    assert f"New complaint #{number}:" in new and "[submitted] noise — 1栋 1单元" in new
+
+    await reporter.send("/complaint")  # the daily limit is 1 here
+    assert "at most 1 complaints in 24 hours" in await text_of(reporter)
+
+    await committee.send("/complaints submitted noise 1栋")
+    assert f"#{number} [submitted]" in await text_of(committee)
+    await committee.send("/complaints 2栋")
+    assert "No complaints match." in await text_of(committee)
+    await committee.send(f"/case {number}")
+    view = await committee.next_message()
+    assert "(anonymous to other residents)" in view["text"] and "Photos: 2" in view["text"]
+    await committee.press("Show the photos", message_id=view["message_id"])
+    resent = [(await committee.next_message())["photo"]["file_id"] for _ in file_ids]
+    assert resent == file_ids
+    assigned = await committee.press("Assign to 李主任", message_id=view["message_id"])
+    assert await alert_of(committee, assigned) == "Assigned."
+
+    for state in ("acknowledged", "in progress", "action scheduled"):
+        await _set_state(committee, reporter, view["message_id"], state)
+    resolved = await _set_state(committee, reporter, view["message_id"], "resolved")
+    assert "Tap 1 (poor) to 5" in resolved
+    rated = await reporter.press("4")
+    assert "rating of complaint" in await alert_of(reporter, rated)
+    reopened = await reporter.press("Reopen")
+    assert "is reopened" in await alert_of(reporter, reopened)
+    assert "was reopened by its reporter" in await text_of(committee)
+    for state in ("no further action", "duplicate", "closed"):
+        await _set_state(committee, reporter, view["message_id"], state)
+
+    # Reopening is allowed for 14 days after the close.
+    await settle(reporter)
+    async with sessions() as session, session.begin():
+        closed = await session.get(Complaint, number)
+        assert closed is not None and closed.finished_at is not None
+        closed.finished_at -= timedelta(days=15)
+    late = await reporter.press("Reopen")
+    assert "can no longer be reopened" in await alert_of(reporter, late)
+
+    async with sessions() as session:
+        complaint = await session.get(Complaint, number)
+        assert complaint is not None
+        assert (complaint.state, complaint.rating, complaint.assignee_id) == (
+            "closed",
+            4,
+            committee.id,
+        )
+        events = (await session.scalars(select(ComplaintEvent.state))).all()
+    assert len(events) == 1 + 1 + 4 + 1 + 1 + 3  # filed, assigned, 4 states, rated, reopened, 3
+
+    await committee.send("/complaints_export")
+    document = (await committee.next_message())["document"]
+    assert document["file_name"] == "complaints.xlsx"
+
+
+async def test_complaint_commands_refuse_outsiders_and_tampering(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> None:
+    reporter = await join(client, codes, "王阿姨", "1栋/1单元/201")
+    neighbour = await join(client, codes, "邻居", "1栋/1单元/202")
+    stranger = await outside_member(client, sessions)
+    number, _ = await _file(reporter)
+    await committee.next_message()
+    for person in (neighbour, stranger):
+        await person.send(f"/case {number}")
+        assert "Only the compound's committee members can do this." in await text_of(person)
+    await neighbour.send("/complaints")
+    assert "Only the compound's committee members" in await text_of(neighbour)
+    await stranger.send("/complaints")
+    assert "No complaints match." in await text_of(stranger)  # their own compound has none
+    last = (await stranger.messages())[-1]["message_id"]
+    forged = await stranger.forge_press(last, f"cm:{number}:state:closed")
+    assert "Only the compound's committee members" in await alert_of(stranger, forged)
+    last = (await neighbour.messages())[-1]["message_id"]
+    for payload in (f"cr:{number}:0", f"cs:{number}:send:"):
+        forged = await neighbour.forge_press(last, payload)
+        assert "not one of yours" in await alert_of(neighbour, forged)
+    await settle(neighbour)
+    async with sessions() as session:
+        complaint = await session.get(Complaint, number)
+        assert complaint is not None and complaint.state == "submitted"
+    unlinked = await client.resident("路人")
+    await unlinked.send("/complaint")
+    assert "not linked to a flat" in await text_of(unlinked)

@@ -1,0 +1,27 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from surveys.money import MAX_FEN, MoneyError, parse_yuan, yuan
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"),
+    [("3000", 300_000), ("2580.5", 258_050), ("¥1,234.56", 123_456), ("１２元", 1200)],
+)
+def test_amounts_as_people_type_them(text: str, fen: int) -> None:
+    assert parse_yuan(text) == fen
+
+
+@pytest.mark.parametrize("text", ["", "abc", "0", "-5", "1.234", "NaN", "Infinity", "1e20"])
+def test_what_is_not_an_amount(text: str) -> None:
+    with pytest.raises(MoneyError):
+        parse_yuan(text)
+
+
+@given(st.integers(1, MAX_FEN))
+def test_printed_amounts_read_back(fen: int) -> None:
+    assert parse_yuan(yuan(fen)) == fen
+    assert Decimal(yuan(fen).replace(",", "")) * 100 == fen
