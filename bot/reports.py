@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.fonts import cjk_font_path
+from storage.survey_models import InputKind
 from storage.tallies import (
     BallotRecord,
     ChoiceResult,
@@ -469,6 +470,22 @@ def _audit_sheet(
     _widths(sheet, [20, 12, 12, 10, 16, 12, 14, 30])
 
 
+INPUT_KINDS: dict[InputKind, str] = {
+    InputKind.OBJECTION: "书面反对意见 Written objection",
+    InputKind.AFFECTED: "受影响住户 Affected flat",
+    InputKind.CONSENT: "受影响住户同意 Affected flat's consent",
+    InputKind.CHALLENGE: "对公示结果的异议 Objection to the result",
+}
+
+
+def _inputs_sheet(sheet: Worksheet, records: SurveyRecords, tz: tzinfo) -> None:
+    _header(sheet, [f"时间 Time ({tz})", "住户 Flat", "类别 Kind", "内容 Text"])
+    for item in records.inputs:
+        sheet.append([_local(item.at, tz), item.flat or None, INPUT_KINDS[item.kind], item.text])
+    _number_formats(sheet)
+    _widths(sheet, [20, 22, 30, 60])
+
+
 def export_xlsx(
     definition: SurveyDefinition, tally: SurveyTally, records: SurveyRecords, tz: tzinfo
 ) -> bytes:
@@ -481,6 +498,8 @@ def export_xlsx(
     _tally_sheet(workbook.create_sheet("结果 Tally"), definition, tally)
     if definition.ballots is Ballots.NAMED:
         _audit_sheet(workbook.create_sheet("记录 Audit"), definition, records, tz)
+    if records.inputs:
+        _inputs_sheet(workbook.create_sheet("异议与同意 Objections"), records, tz)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

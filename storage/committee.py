@@ -65,13 +65,17 @@ async def all_members(session: AsyncSession) -> Sequence[tuple[int, str]]:
     return [(row[0], row[1]) for row in result]
 
 
-async def member_languages(session: AsyncSession) -> Sequence[tuple[int, str | None]]:
-    """(Telegram id, chosen language) of every committee member, for their command menus."""
-    result = await session.execute(
-        select(CommitteeMember.telegram_id, Resident.language)
-        .outerjoin(Resident, Resident.telegram_id == CommitteeMember.telegram_id)
-        .distinct()
+async def member_languages(
+    session: AsyncSession, compound_id: int | None = None
+) -> Sequence[tuple[int, str | None]]:
+    """(Telegram id, chosen language) of the committee members of a compound, or of every
+    compound: for their command menus and the notices they get."""
+    query = select(CommitteeMember.telegram_id, Resident.language).outerjoin(
+        Resident, Resident.telegram_id == CommitteeMember.telegram_id
     )
+    if compound_id is not None:
+        query = query.where(CommitteeMember.compound_id == compound_id)
+    result = await session.execute(query.distinct())
     return [(row[0], row[1]) for row in result]
 
 
@@ -124,3 +128,28 @@ async def decide_claim(
     membership.decided_at = utcnow()
     await session.flush()
     return membership
+
+
+async def designate_respondent(session: AsyncSession, household_id: int, telegram_id: int) -> None:
+    """Make a confirmed member answer for their flat in per-flat surveys and votes, instead
+    of its earliest member. A vote still takes only owners: designate an owner for votes."""
+    member = await session.scalar(
+        select(Membership)
+        .join(Resident, Resident.id == Membership.resident_id)
+        .where(
+            Membership.household_id == household_id,
+            Resident.telegram_id == telegram_id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+    if member is None:
+        raise LookupError(f"{telegram_id} is not a confirmed member of this flat")
+    others = await session.scalars(
+        select(Membership).where(
+            Membership.household_id == household_id, Membership.id != member.id
+        )
+    )
+    for other in others:
+        other.answers_for_flat = False
+    member.answers_for_flat = True
+    await session.flush()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from storage.models import Household, Membership, Resident, Unit
+from storage.models import Building, Household, Membership, Resident, Unit
 
 
 async def resident_for(session: AsyncSession, telegram_id: int, full_name: str) -> Resident:
@@ -46,3 +46,24 @@ async def flats_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Ho
         .options(joinedload(Household.unit).joinedload(Unit.building))
     )
     return {flat.id: flat for flat in result}
+
+
+async def flat_named(session: AsyncSession, compound_id: int, name: str) -> Household:
+    """A flat as the committee writes it: "3栋/2单元/501"."""
+    parts = [part.strip() for part in name.replace("／", "/").split("/")]
+    if len(parts) != 3:
+        raise LookupError(f"{name!r} should read BUILDING/UNIT/ROOM, e.g. 3栋/2单元/501")
+    flat = await session.scalar(
+        select(Household)
+        .join(Unit, Unit.id == Household.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .where(
+            Household.compound_id == compound_id,
+            Building.name == parts[0],
+            Unit.name == parts[1],
+            Household.room == parts[2],
+        )
+    )
+    if flat is None:
+        raise LookupError(f"there is no flat {name} in this compound")
+    return flat

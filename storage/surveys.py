@@ -39,6 +39,9 @@ from surveys.flow import AnswerValue, Progress, progress
 from surveys.questions import Question
 from surveys.schema import AnswerPer, SurveyDefinition, SurveyKind, load_definition
 
+# Who answers for a flat: the member the committee designated, else the earliest to join.
+RESPONDENT_FIRST = (Membership.answers_for_flat.desc(), Membership.id)
+
 
 @lru_cache(maxsize=256)
 def definition_of(text: str) -> SurveyDefinition:
@@ -173,7 +176,7 @@ async def invitations(session: AsyncSession, survey: Survey) -> list[Invitation]
             Membership.status == MembershipStatus.ACTIVE,
             Membership.role.in_(_audience(definition)),
         )
-        .order_by(Membership.household_id, Membership.id)
+        .order_by(Membership.household_id, *RESPONDENT_FIRST)
     )
     if definition.answer_per is AnswerPer.PERSON:
         seen: set[int] = set()
@@ -184,7 +187,7 @@ async def invitations(session: AsyncSession, survey: Survey) -> list[Invitation]
                 people.append(Invitation(telegram_id, language, None))
         return people
     first_of_flat: dict[int, Invitation] = {}
-    for telegram_id, language, household_id, _ in rows:  # earliest membership answers
+    for telegram_id, language, household_id, _ in rows:
         first_of_flat.setdefault(household_id, Invitation(telegram_id, language, household_id))
     return list(first_of_flat.values())
 
@@ -204,8 +207,8 @@ async def open_survey_of(session: AsyncSession, survey_id: int) -> Survey:
 async def _respondent_of_flat(
     session: AsyncSession, survey: Survey, definition: SurveyDefinition, household_id: int
 ) -> int | None:
-    """The resident who answers for an eligible flat: its earliest active member in the
-    audience (the owner, for a vote)."""
+    """The resident who answers for an eligible flat: the active member in the audience (the
+    owner, for a vote) whom the committee designated, else the earliest."""
     return await session.scalar(
         select(Membership.resident_id)
         .join(
@@ -218,7 +221,7 @@ async def _respondent_of_flat(
             Membership.status == MembershipStatus.ACTIVE,
             Membership.role.in_(_audience(definition)),
         )
-        .order_by(Membership.id)
+        .order_by(*RESPONDENT_FIRST)
         .limit(1)
     )
 
@@ -327,6 +330,14 @@ async def record_answer(
     """Keep the answer (replacing an earlier one), drop answers to questions it hides, write
     both to the audit trail, and mark the ballot submitted while every required question is
     answered."""
+    # Members of one flat may answer at once (several webhook workers): take the ballot's
+    # row lock and read the answers only then, so the second waits and builds on the first.
+    await session.execute(
+        select(Ballot)
+        .where(Ballot.id == ballot.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     answers = await answers_of(session, ballot, definition)
     answers[question.id] = value
     where = progress(definition, answers)
@@ -401,6 +412,14 @@ async def ballot_of(
     if (await ballot_for(session, survey, resident, ballot.household_id)).id != ballot.id:
         raise Refused(Refusal.NOT_ELIGIBLE)
     return survey, ballot
+
+
+async def numbered_survey(session: AsyncSession, number: int) -> Survey:
+    """The survey an operator names on the command line."""
+    survey = await session.get(Survey, number)
+    if survey is None:
+        raise LookupError(f"there is no survey #{number}")
+    return survey
 
 
 async def survey_for_committee(session: AsyncSession, telegram_id: int, survey_id: int) -> Survey:

@@ -63,6 +63,7 @@ from storage.survey_models import (
     VoteInput,
 )
 from storage.surveys import definition_of
+from storage.vote_inputs import RecordedInput, inputs_of
 from surveys.answer_codec import decode, encode
 from surveys.decision import Answer as AgreeAnswer
 from surveys.decision import BlockReason, Outcome, Tally, decide
@@ -711,6 +712,9 @@ class AnswerRecord:
 class SurveyRecords:
     ballots: tuple[BallotRecord, ...]
     events: tuple[AnswerRecord, ...]  # empty for an anonymous survey
+    # Objections, affected flats, consents, objections to the result: they can decide an
+    # outcome, so whoever recomputes the tally needs them. No flat for an anonymous survey.
+    inputs: tuple[RecordedInput, ...] = ()
 
 
 async def _submitted_answers(
@@ -836,10 +840,13 @@ async def survey_records(session: AsyncSession, survey: Survey) -> SurveyRecords
     nothing that points to a flat or a person: answers only, and no audit trail."""
     definition = definition_of(survey.definition)
     answers = await _submitted_answers(session, survey, definition)
+    inputs = tuple(await inputs_of(session, survey))
     if definition.ballots is Ballots.ANONYMOUS:
-        return SurveyRecords(tuple(_anonymous_ballots(definition, answers)), ())
+        unnamed = tuple(replace(item, flat="") for item in inputs)
+        return SurveyRecords(tuple(_anonymous_ballots(definition, answers)), (), unnamed)
     if definition.answer_per is AnswerPer.FLAT:
         ballots = await _flat_ballots(session, survey, answers)
     else:
         ballots = await _person_ballots(session, survey, answers)
-    return SurveyRecords(tuple(ballots), tuple(await _answer_events(session, survey, definition)))
+    events = tuple(await _answer_events(session, survey, definition))
+    return SurveyRecords(tuple(ballots), events, inputs)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
 from handlers.survey_notices import invitation_message
+from storage.committee import designate_respondent
 from storage.models import Membership, MembershipStatus, Role, Verification
 from storage.models import Resident as ResidentRow
 from storage.survey_models import Answer, AnswerEvent, Ballot, Survey
@@ -133,3 +134,27 @@ async def test_who_may_not_answer_is_told_why(
     assert "已截止" in (await owner.callback_answer(late))["text"]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Ballot)) == 0
+
+
+async def test_the_committee_designates_who_answers_for_a_flat(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    first = await _join(client, codes, "先来的业主", "1栋/1单元/301")
+    chosen = await _join(client, codes, "被指定的业主", "1栋/1单元/301")
+    await settle(first)
+    await settle(chosen)
+    async with sessions() as session, session.begin():
+        flat = await session.scalar(
+            select(Membership.household_id)
+            .join(ResidentRow)
+            .where(ResidentRow.telegram_id == chosen.id)
+        )
+        assert flat is not None
+        await designate_respondent(session, flat, chosen.id)
+    survey_id = await _open_elevator_vote(linli, sessions)
+
+    await chosen.next_message()  # the notice goes to the designated member only
+    await chosen.press("开始作答")
+    assert "问题 1/2" in (await chosen.next_message())["text"]
+    answer = await first.callback_answer(await first.forge_press(1, f"sb:{survey_id}:{flat}"))
+    assert "由另一位成员作答" in answer["text"]

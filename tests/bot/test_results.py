@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
+import os
+import sys
+from decimal import Decimal
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -107,3 +112,53 @@ async def test_a_resident_cannot_tally_or_export(
     for command in ("tally", "export", "publish"):
         await owners[0].send(f"/{command} {number}")
         assert "只有本小区的委员会成员" in (await owners[0].next_message())["text"]
+
+
+async def test_the_json_the_chat_and_the_spreadsheet_give_the_same_figures(
+    linli: Linli,
+    client: SandboxClient,
+    codes: Codes,
+    sessions: Sessions,
+    committee: Resident,
+    database_url: str,
+) -> None:
+    answers = [Answer.APPROVE, Answer.APPROVE, Answer.REJECT, Answer.ABSTAIN]
+    number, _owners = await _vote(client, codes, sessions, answers)
+    command = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "tally", str(number), "--json",
+        env={**os.environ, "LINLI_DATABASE_URL": database_url},
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    output, _ = await command.communicate()
+    figures = json.loads(output)
+    people = figures["participation"]
+    checks = {c["threshold"]["measure"]: c for c in figures["decisions"][0]["outcome"]["checks"]}
+
+    await committee.send(f"/tally {number}")
+    text = (await committee.next_message())["text"]
+    assert (
+        f"已作答：{people['eligible_flats']} 户中 {people['answered_flats']} 户"
+        f"（面积 {people['answered_area']} / {people['eligible_area']} m²），"
+        f"业主 {people['answered_heads']} / {people['eligible_heads']} 人"
+    ) in text
+    for check in checks.values():
+        assert f"{check['figure']}" in text and f"{check['base']}" in text
+
+    await committee.next_message()  # the chart
+    await committee.next_message()  # the flats not answered
+    await committee.send(f"/export {number}")
+    document = await committee.next_message()
+    workbook = load_workbook(io.BytesIO(await client.file(document["document"]["file_id"])))
+    rows = [row for row in workbook["结果 Tally"].iter_rows(values_only=True) if row[0]]
+    cells = {row[0]: row[1:] for row in rows}
+    assert cells["户数 Flats"][:2] == (people["eligible_flats"], people["answered_flats"])
+    assert [Decimal(str(c)) for c in cells["面积 Area (m²)"][:2]] == [
+        Decimal(people["eligible_area"]), Decimal(people["answered_area"])
+    ]  # fmt: skip
+    assert cells["业主人数 Owners (heads)"][:2] == (
+        people["eligible_heads"], people["answered_heads"]
+    )  # fmt: skip
+    sheet_checks = [row for row in rows if row[1] and str(row[1]).startswith(("≥", ">"))]
+    assert [(Decimal(str(r[2])), Decimal(str(r[3]))) for r in sheet_checks] == [
+        (Decimal(str(c["figure"])), Decimal(str(c["base"]))) for c in checks.values()
+    ]
