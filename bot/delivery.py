@@ -7,6 +7,7 @@ it is logged, the person is told, and the update counts as handled."""
 from __future__ import annotations
 
 import logging
+import time
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
@@ -20,6 +21,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.metrics import UPDATE_SECONDS, UPDATES
+
 log = logging.getLogger(__name__)
 
 TRANSIENT = (
@@ -32,9 +35,16 @@ TRANSIENT = (
 )
 
 
+# SQLSTATE classes of a database that is away for now: 08 connection exceptions, 57P01-57P03
+# (shutting down, crash shutdown, cannot connect now: PostgreSQL restarting).
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
 def is_transient(error: BaseException) -> bool:
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        if error.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+            return True
     return isinstance(error, TRANSIENT)
 
 
@@ -45,13 +55,20 @@ def sender_of(update: Update) -> int | None:
 
 async def deliver(bot: Bot, dispatcher: Dispatcher, i18n: I18n, update: Update) -> None:
     """Handle `update`; raise only when it should be delivered again."""
+    started = time.perf_counter()
     try:
         await dispatcher.feed_update(bot, update)
     except Exception as error:
         if is_transient(error):
+            UPDATES.labels(outcome="retry").inc()
             raise
+        UPDATES.labels(outcome="failed").inc()
         log.exception("update %s failed; it will not be retried", update.update_id)
         await _apologise(bot, i18n, update)
+    else:
+        UPDATES.labels(outcome="handled").inc()
+    finally:
+        UPDATE_SECONDS.observe(time.perf_counter() - started)
 
 
 async def _apologise(bot: Bot, i18n: I18n, update: Update) -> None:

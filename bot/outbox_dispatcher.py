@@ -53,6 +53,7 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import is_transient
+from bot.metrics import RETRY_AFTER, SENDS
 from bot.polling import Backoff
 from storage import outbox
 from storage.models import utcnow
@@ -255,6 +256,7 @@ class OutboxDispatcher:
                 request_timeout=self.policy.request_timeout,  # type: ignore[arg-type]
             )
         except TelegramRetryAfter as error:
+            RETRY_AFTER.inc()
             return float(error.retry_after)
         except (TelegramUnauthorizedError, TelegramNotFound):
             raise  # a wrong token or API address would fail every row: stop instead
@@ -276,6 +278,7 @@ class OutboxDispatcher:
         async with self.sessions() as session, session.begin():
             if not await mark(session, row, **outcome):
                 log.warning("outbox row %s: its lease went to another dispatcher", row.id)
+        SENDS.labels(outcome=mark.__name__.removeprefix("mark_")).inc()
         self._settle(row)
 
     # -- stopping --

@@ -12,9 +12,11 @@ import logging
 
 from aiogram.types import Update
 from aiohttp import web
+from sqlalchemy import text
 
 from bot.app import Linli
 from bot.delivery import deliver
+from bot.metrics import exposition
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -37,11 +39,23 @@ def build_app(linli: Linli, secret: str) -> web.Application:
         return web.json_response({})
 
     async def health(_request: web.Request) -> web.Response:
+        """Alive and able to reach the database: a load balancer stops routing otherwise."""
+        try:
+            async with linli.sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as error:
+            log.warning("health check: database unreachable: %s", error)
+            return web.json_response({"ok": False, "database": "unreachable"}, status=503)
         return web.json_response({"ok": True})
+
+    async def metrics(_request: web.Request) -> web.Response:
+        body, content_type = await exposition(linli.sessions)
+        return web.Response(body=body, headers={"Content-Type": content_type})
 
     app = web.Application()
     app.router.add_post(PATH, receive)
     app.router.add_get("/healthz", health)
+    app.router.add_get("/metrics", metrics)
     return app
 
 

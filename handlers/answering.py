@@ -18,7 +18,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.buttons import remove_buttons
 from handlers.callbacks import AnswerPress, BallotStep, StartBallot
+from handlers.drive_texts import linked_share_notice
+from handlers.objections import writing_objection
 from handlers.survey_texts import agree_label, answer_text, how_to_answer, local, rejection_text
 from handlers.texts import refusal_text
 from storage.models import Resident
@@ -170,12 +173,18 @@ class _Answering:
         )
         await message.answer("\n".join(lines), reply_markup=builder.as_markup())
 
-    async def record(self, message: Message, question: Question, raw: object) -> None:
+    async def record(
+        self, message: Message, question: Question, raw: object, *, pressed: bool = False
+    ) -> None:
+        """Record the answer, then (for a press) take the question's buttons away: recorded
+        first, so that a press delivered again still records, whatever the edit says."""
         value = validate_answer(question, raw)
         where = await record_answer(
             self.session, self.ballot, self.definition, question, value, self.resident
         )
         self.resident.awaiting_answer = None
+        if pressed:
+            await remove_buttons(message)
         number = where.numbering(question.id)
         await message.answer(
             _("✓ Question {number}: {answer}").format(
@@ -234,6 +243,9 @@ async def start_ballot(
     async with _answering_press(query):
         survey = await open_survey_of(session, callback_data.survey_id)
         ballot = await ballot_for(session, survey, resident, callback_data.household_id or None)
+        share = await linked_share_notice(session, survey.id, ballot.household_id)
+        if share is not None:  # a vote linked to a contribution drive: the cost before voting
+            await query.message.answer(share)
         await _Answering(session, resident, survey, ballot, i18n.current_locale).ask(query.message)
 
 
@@ -279,8 +291,7 @@ async def pressed_answer(
         if isinstance(question, MultipleChoice | Ranking):
             await _toggle(query, answering, question, callback_data.choice)
             return
-        await query.message.edit_reply_markup(reply_markup=None)
-        await answering.record(query.message, question, callback_data.choice)
+        await answering.record(query.message, question, callback_data.choice, pressed=True)
 
 
 async def _toggle(
@@ -322,11 +333,9 @@ async def pressed_step(
         )
         if callback_data.action == "done":
             picked = _picked_on(query.message.reply_markup, question)
-            await query.message.edit_reply_markup(reply_markup=None)
-            await answering.record(query.message, question, picked)
+            await answering.record(query.message, question, picked, pressed=True)
         elif callback_data.action == "skip":
-            await query.message.edit_reply_markup(reply_markup=None)
-            await answering.record(query.message, question, None)
+            await answering.record(query.message, question, None, pressed=True)
         elif callback_data.action == "back":
             where = await answering.where()
             index = where.visible.index(question)
@@ -355,7 +364,11 @@ async def typed_answer(
 
 
 def _awaiting_answer(message: Message, resident: Resident | None = None) -> bool:
-    return resident is not None and resident.awaiting_answer is not None
+    return (
+        resident is not None
+        and resident.awaiting_answer is not None
+        and not writing_objection(message, resident)
+    )
 
 
 def build_router() -> Router:

@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.buttons import remove_buttons
 from handlers.callbacks import PickBuilding, PickFlat, PickRole, PickUnit
 from handlers.committee import notify_committee_of_claim
 from handlers.texts import building_label, flat_label, refusal_text, role_label, unit_label
@@ -198,7 +199,7 @@ async def picked_role(
         membership = await claim_flat(
             session, resident, callback_data.household_id, callback_data.role
         )
-        await query.message.edit_reply_markup(reply_markup=None)  # the role is chosen
+        await remove_buttons(query.message)  # the role is chosen
         await query.message.answer(
             _(
                 "Thank you. Your request to join {flat} as its {role} has been sent to the "

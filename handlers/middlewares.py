@@ -3,6 +3,7 @@ the language they read."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.models import ProcessedUpdate
 from storage.residents import resident_for
 
+log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -25,10 +27,15 @@ class UpdateTransaction(BaseMiddleware):
     The id and the update's effect commit together, so an update delivered twice (polling
     after a crash, webhook redelivery, two workers) has one effect: the second delivery
     finds the id taken and is skipped. Errors propagate so the caller does not confirm the
-    update to Telegram."""
+    update to Telegram. An update that failed for good (a bug, not an outage) has its id
+    recorded on its own, so that the retry of a batch it was part of skips it."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        transient: Callable[[BaseException], bool],
+    ) -> None:
+        self.sessions, self.transient = sessions, transient
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -44,8 +51,22 @@ class UpdateTransaction(BaseMiddleware):
                 result = await handler(event, data)
             except TelegramForbiddenError:
                 result = None  # blocked the bot while we replied: what they did still counts
+            except Exception as error:
+                # Close, not rollback: the objects keep their loaded state for aiogram's error
+                # handling, and SQLite's one connection is free for the record below.
+                await session.close()
+                if not self.transient(error):
+                    await self._mark_failed(event.update_id)
+                raise
             await session.commit()
             return result
+
+    async def _mark_failed(self, update_id: int) -> None:
+        try:
+            async with self.sessions() as session, session.begin():
+                session.add(ProcessedUpdate(update_id=update_id))
+        except Exception as error:  # then a retry may handle it once more: no worse
+            log.warning("could not record failed update %s: %s", update_id, error)
 
 
 class ResidentContext(BaseMiddleware):

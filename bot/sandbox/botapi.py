@@ -33,6 +33,8 @@ SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
 FAULT_REPLIES = {
     "500": (500, "Internal Server Error"),
     "502": (502, "Bad Gateway"),
+    "429": (429, "Too Many Requests: retry after 1", 1),
+    "hang": (504, "Gateway Timeout"),
     "blocked": (403, f"Forbidden: {BLOCKED}"),
 }
 NOT_MODIFIED = (
@@ -73,10 +75,11 @@ async def call_method(world: World, bot_id: int, name: str, params: Params) -> A
     fault = world.faults.take(name, is_send=name.lower() in SEND_METHODS)
     if fault is not None:
         world.stats.faults_injected += 1
+        if fault.delay:  # the answer comes after the client has likely given up
+            await world.sleep(fault.delay)
         if fault.kind != "delay":
             raise ApiError(*FAULT_REPLIES[fault.kind])
-        # The call still succeeds, after the client has likely given up: a retry duplicates it.
-        await world.sleep(fault.delay)
+        # The call still succeeds: a retry duplicates it.
     return await handler(Call(world, bot_id, params))
 
 

@@ -180,7 +180,9 @@ class SandboxClient:
         self, kind: str, method: str = "send", count: int = 1, delay: float = 0
     ) -> list[Json]:
         """The next `count` calls of `method` ("send": any send method) fail: kind "500",
-        "502", "blocked" (403), or "delay" (answer only after `delay` seconds).
+        "502", "429" (retry after 1 s), "blocked" (403), "delay" (succeed, but only after
+        `delay` seconds), or "hang" (after `delay` seconds answer 504, having sent nothing).
+        5xx faults may wait too.
         """
         fault = {"kind": kind, "method": method, "count": count, "delay": delay}
         return await self._request("POST", "faults", json=fault)

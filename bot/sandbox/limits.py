@@ -7,7 +7,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("500", "502", "delay", "blocked")
+# "delay": the call succeeds after `delay` seconds (a timeout whose send landed);
+# "hang": it fails after `delay` seconds and sends nothing (a timeout whose send was lost);
+# "429": flood control, retry after 1 s, on any method (getUpdates too).
+FAULT_KINDS = ("500", "502", "429", "delay", "hang", "blocked")
 ANY_SEND = "send"  # a fault's `method` that matches every send method
 
 
@@ -109,8 +112,8 @@ class Fault:
             remaining=int(spec.get("count", 1)),
             delay=float(spec.get("delay", 0)),
         )
-        if fault.remaining < 1 or (kind == "delay" and fault.delay <= 0):
-            raise ValueError("a fault needs count >= 1, and a delay fault a positive delay")
+        if fault.remaining < 1 or (kind in ("delay", "hang") and fault.delay <= 0):
+            raise ValueError("a fault needs count >= 1, and a hang or delay fault a positive delay")
         return fault
 
     def as_json(self) -> dict[str, Any]:

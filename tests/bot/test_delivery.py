@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import sys
 
 import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
-from bot.delivery import deliver
 from bot.sandbox import Sandbox, SandboxClient
 from bot.webhook import PATH, SECRET_HEADER, serve
 from storage.models import JoinCode, Membership
 from storage.models import Resident as ResidentRow
-from tests.bot.conftest import BOT_TOKEN, BOT_USERNAME, SECRET_KEY, Codes, bot_settings, settle
+from tests.bot.conftest import Codes, bot_settings, settle
+from tests.bot.processes import (
+    WEBHOOK_SECRET,
+    bot_environment,
+    free_port,
+    redeliver,
+    start_bot,
+)
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -47,42 +50,20 @@ async def test_a_redelivered_update_has_one_effect(
     update_id = await resident.scan(codes.flats["1栋/1单元/101"])
     await resident.next_message()
     await settle(resident)
-    [listed] = [u for u in (await client.updates())["updates"] if u["update_id"] == update_id]
     before = len(await resident.messages())
-
-    from aiogram.types import Update
-
-    again = Update.model_validate(listed["update"], context={"bot": linli.bot})
-    await deliver(linli.bot, linli.dispatcher, linli.i18n, again)
+    await redeliver(linli, client, update_id)
 
     assert await _linked(sessions) == {resident.id: 1}
     assert await _code_uses(sessions) == [1]
     assert len(await resident.messages()) == before, "the bot answered the duplicate again"
 
 
-def _bot_environment(database_url: str, api_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LINLI_BOT_TOKEN": BOT_TOKEN,
-        "LINLI_BOT_USERNAME": BOT_USERNAME,
-        "LINLI_API_URL": api_url,
-        "LINLI_DATABASE_URL": database_url,
-        "LINLI_SECRET_KEY": SECRET_KEY,
-    }
-
-
-async def _start_bot(environment: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=environment, stderr=asyncio.subprocess.DEVNULL
-    )
-
-
 async def test_sigkill_mid_burst_loses_no_confirmed_join(
     database_url: str, sandbox: Sandbox, client: SandboxClient, codes: Codes, sessions: Sessions
 ) -> None:
     assert sandbox.url is not None
-    environment = _bot_environment(database_url, sandbox.url)
-    bot = await _start_bot(environment)
+    environment = bot_environment(database_url, sandbox.url)
+    bot = await start_bot(environment)
     flats = sorted(codes.flats)
     residents = [await client.resident(f"住户{n}") for n in range(len(flats))]
     await residents[0].send("/help")  # the burst starts once the bot is up
@@ -113,7 +94,7 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     assert confirmed_senders <= (await _linked(sessions)).keys()
 
     await sending
-    bot = await _start_bot(environment)
+    bot = await start_bot(environment)
     try:
         await client.settled(timeout=30)
     finally:
@@ -123,21 +104,15 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     assert await _code_uses(sessions) == [1] * len(flats)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_webhook_checks_the_secret_and_handles_updates(
     database_url: str, sandbox: Sandbox, client: SandboxClient, codes: Codes, sessions: Sessions
 ) -> None:
     assert sandbox.url is not None
-    port = _free_port()
+    port = free_port()
     settings = bot_settings(database_url, sandbox.url).model_copy(
         update={
             "webhook_url": f"http://127.0.0.1:{port}",
-            "webhook_secret": "webhook-secret_123",
+            "webhook_secret": WEBHOOK_SECRET,
             "webhook_host": "127.0.0.1",
             "webhook_port": port,
         }
@@ -160,6 +135,10 @@ async def test_webhook_checks_the_secret_and_handles_updates(
                     assert reply.status == 401
             async with http.get(f"http://127.0.0.1:{port}/healthz") as reply:
                 assert reply.status == 200
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as reply:
+                metrics = await reply.text()
+            assert 'linli_updates_total{outcome="handled"}' in metrics
+            assert "linli_outbox_depth 0.0" in metrics and "linli_update_seconds_bucket" in metrics
     finally:
         await runner.cleanup()
         await linli.close()

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Sandbox, SandboxClient
 from storage.models import OutboxMessage, OutboxState
+from tests.bot.processes import terminated
 from tests.outbox.conftest import (
     BOT_TOKEN,
     Sessions,
@@ -48,12 +49,8 @@ async def dispatcher_process(
             sys.executable, "-m", "bot", "dispatch", "--lease", str(lease),
             env=environment, stderr=errors,
         )  # fmt: skip
-    try:
+    async with terminated(process):
         yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            await process.wait()
 
 
 async def _senders(sessions: Sessions) -> int:

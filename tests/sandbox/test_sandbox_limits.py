@@ -84,6 +84,23 @@ async def test_delay_fault_times_out_the_client_but_the_send_lands(
     assert (stats["sent"], stats["duplicates"], stats["faults_injected"]) == (2, 1, 1)
 
 
+async def test_hang_fault_times_out_the_client_and_sends_nothing(
+    bot: Bot, client: SandboxClient, zhang: Resident
+) -> None:
+    await client.add_fault("hang", method="sendMessage", delay=0.1)
+    with pytest.raises(TelegramServerError, match="Gateway Timeout"):
+        await bot.send_message(zhang.id, "缴费提醒")  # a client that waits gets the 504
+    await client.add_fault("hang", method="sendMessage", delay=0.4)
+    with pytest.raises(TelegramNetworkError, match="Request timeout error"):
+        await bot.send_message(zhang.id, "缴费提醒", request_timeout=0.2)  # type: ignore[arg-type]
+    await asyncio.sleep(0.4)  # until the sandbox gives up on the hung call
+
+    await bot.send_message(zhang.id, "缴费提醒")  # the retry is the only one to land
+    assert [m["text"] for m in await zhang.messages()] == ["缴费提醒"]
+    stats = await client.stats()
+    assert (stats["sent"], stats["duplicates"], stats["faults_injected"]) == (1, 0, 2)
+
+
 async def test_stats_report_the_achieved_rate(
     bot: Bot, client: SandboxClient, zhang: Resident
 ) -> None:

@@ -1,0 +1,142 @@
+"""Two compounds, each with a committee, and people of 幸福里 with something to attack: a plain
+resident, a pending claim, an open vote with a ballot, a contribution drive. Plus a snapshot of
+the database, to show that a refused action changed nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Linli
+from bot.sandbox import Resident, SandboxClient
+from storage.committee import add_member, compound_named
+from storage.drives import DriveTerms, create_drive
+from storage.models import Base, Membership, MembershipStatus
+from storage.register import import_register
+from storage.surveys import scope_named
+from surveys.cost_sharing import Plan
+from tests.bot.conftest import (
+    COMPOUND,
+    Codes,
+    client,
+    codes,
+    committee,
+    linli,
+    sandbox,
+    settle,
+    small_register,
+)
+from tests.bot.surveying import at_the_question, open_vote, owners
+
+__all__ = ["client", "codes", "committee", "linli", "sandbox", "world"]
+Sessions = async_sessionmaker[AsyncSession]
+OTHER = "安居苑"
+NOT_COMMITTEE = "只有本小区的委员会成员可以进行此操作"
+ME = ("Telegram 编号", "Telegram number")  # in /me's reply
+# Rows that change without anyone's action, or only in a harmless way (last seen, language).
+VOLATILE = {"processed_updates", "residents", "schedule_leases"}
+ONLY = {"outbox_messages": "id, chat_id, text"}  # the dispatcher updates the rest as it sends
+
+
+@dataclass
+class World:
+    resident: Resident  # owner of 1栋/1单元/101, nothing more
+    outsider: Resident  # on the committee of 安居苑
+    committee: Resident  # on the committee of 幸福里
+    claimant: Resident  # waiting for 幸福里's committee to approve their claim
+    claim_id: int
+    compound_id: int
+    survey_id: int  # an open vote of 幸福里 (2栋), answered by one flat
+    drive_id: int  # a contribution drive of 幸福里
+    other_survey_id: int  # an open vote of 安居苑
+
+
+async def _claim(client: SandboxClient, codes: Codes) -> Resident:
+    claimant = await client.resident("王大爷")
+    await claimant.scan(codes.units["1栋/2单元"])
+    await claimant.next_message()
+    await claimant.press("101")
+    await claimant.next_message()
+    await claimant.press("业主")
+    await claimant.next_message()
+    await settle(claimant)
+    return claimant
+
+
+@pytest.fixture
+async def world(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> World:
+    outsider = await client.resident("赵主任")
+    async with sessions() as session, session.begin():
+        await import_register(session, OTHER, small_register())
+        other = await compound_named(session, OTHER)
+        other.quiet_hours = "off"
+        await add_member(session, other, outsider.id)
+        ours = await compound_named(session, COMPOUND)
+        drive = await create_drive(
+            session,
+            ours.id,
+            await scope_named(session, ours.id, None, None),
+            DriveTerms(title="楼道粉刷", total_fen=240000, subsidy_fen=0, plan=Plan.EQUAL),
+        )
+    await outsider.send("/start")
+    await outsider.next_message()
+    resident, voter = await owners(client, codes, ["1栋/1单元/101", "2栋/1单元/101"])
+    claimant = await _claim(client, codes)
+    await committee.next_message()  # the claim's notice
+    survey_id = await open_vote(sessions, "2栋")
+    [question] = await at_the_question([voter])
+    await voter.press("同意", question)
+    await settle(voter)
+    async with sessions() as session:
+        claim_id = await session.scalar(
+            select(Membership.id).where(Membership.status == MembershipStatus.PENDING)
+        )
+    assert claim_id is not None
+    return World(
+        resident,
+        outsider,
+        committee,
+        claimant,
+        claim_id,
+        ours.id,
+        survey_id,
+        drive.id,
+        await open_vote(sessions, compound=OTHER),
+    )
+
+
+async def snapshot(sessions: Sessions) -> dict[str, list[Any]]:
+    """Every row of every table but the VOLATILE ones."""
+    rows = {}
+    async with sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            if table.name not in VOLATILE:
+                columns = ONLY.get(table.name, "*")
+                query = text(f"SELECT {columns} FROM {table.name} ORDER BY 1")
+                rows[table.name] = [tuple(row) for row in await session.execute(query)]
+    return rows
+
+
+def _shown(message: dict[str, Any]) -> str:
+    if "document" in message:
+        return f"[{message['document'].get('file_name')}] {message.get('caption', '')}"
+    return str(message.get("text") or message.get("caption") or "[photo]")
+
+
+async def replies(resident: Resident, command: str) -> list[str]:
+    """What the bot answers `command` with: everything it sends before answering a /me sent
+    right after (it handles one person's updates in order)."""
+    await resident.send(command)
+    await resident.send("/me")
+    shown = []
+    while True:
+        latest = _shown(await resident.next_message())
+        if any(me in latest for me in ME):
+            return shown
+        shown.append(latest)
