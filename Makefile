@@ -33,9 +33,10 @@ webhook: $(INSTALLED)
 	$(BIN)/linli db upgrade
 	$(BIN)/linli webhook
 
-# A broadcast to 5,000 residents through the sandbox at a flood limit (README, Benchmarks).
+# Every benchmark (README, Benchmarks), then a table of the figures: about 5 minutes. Needs
+# PostgreSQL for the tally's second run (LINLI_TEST_POSTGRES_URL); not part of `make test`.
 bench: $(INSTALLED)
-	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

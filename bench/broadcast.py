@@ -16,27 +16,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import socket
-import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 
+from bench.compound import add_database_argument, database
+from bench.processes import TOKEN, in_parallel, sandbox_process, started_residents
 from bot.app import build_bot
 from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher, Pace
 from bot.sandbox import SandboxClient
 from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.outbox import Outgoing, delivery, enqueue_many, open_broadcast
-
-T = TypeVar("T")
-TOKEN = "123456:bench-token"
 
 
 @dataclass
@@ -54,54 +49,6 @@ class Run:
             f"429s {self.stats['rate_limited']}, duplicates {self.stats['duplicates']}, "
             f"lost {self.lost}"
         )
-
-
-@contextlib.asynccontextmanager
-async def sandbox_process() -> AsyncIterator[str]:
-    """`linli sandbox` in a process of its own; yields its URL once it answers."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "sandbox", "--port", str(port),
-        stdout=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with SandboxClient(url) as client:
-            for _ in range(200):
-                with contextlib.suppress(OSError):
-                    await client.limits()
-                    break
-                await asyncio.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        await process.wait()
-
-
-async def in_parallel(work: Iterable[Callable[[], Awaitable[T]]], width: int = 64) -> list[T]:
-    gate = asyncio.Semaphore(width)
-
-    async def one(step: Callable[[], Awaitable[T]]) -> T:
-        async with gate:
-            return await step()
-
-    return await asyncio.gather(*(one(step) for step in work))
-
-
-async def started_residents(client: SandboxClient, bot: Bot, count: int) -> list[int]:
-    """Residents who sent /start, which the bot has read (so the sandbox holds no backlog)."""
-
-    async def resident() -> int:
-        person = await client.resident("住户")
-        await person.send("/start")
-        return person.id
-
-    chats = await in_parallel([resident] * count)
-    last = await bot.get_updates(offset=-1)
-    await bot.get_updates(offset=last[-1].update_id + 1)
-    return chats
 
 
 async def lost(client: SandboxClient, chats: list[int], prefix: str) -> int:
@@ -161,30 +108,30 @@ async def through_outbox(
         await engine.dispose()
 
 
-async def bench(residents: int, limit: float, rate: float, database_url: str | None) -> None:
+async def bench(residents: int, limit: float, rate: float, database_url: str | None) -> list[Run]:
     policy = DispatchPolicy(rate=rate)
     backend = (database_url or "sqlite").split("+")[0]
     print(
         f"{residents} residents; sandbox limit {limit:g}/s and 1/s per chat; rate {rate:g}/s, "
         f"{policy.concurrency} sends at a time; outbox on {backend}"
     )
-    async with sandbox_process() as url, SandboxClient(url) as client:
+    runs = []
+    async with sandbox_process() as url, SandboxClient(url) as client, database(database_url) as db:
         bot = build_bot(TOKEN, url)
         try:
-            chats = await started_residents(client, bot, residents)
+            chats = [person.id for person in await started_residents(client, bot, residents)]
             await client.set_limits(global_rate=limit, per_chat_rate=1)
-            with tempfile.TemporaryDirectory() as folder:
-                database = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-                for name, send in (
-                    ("baseline", lambda: bare_loop(bot, chats, policy)),
-                    ("outbox", lambda: through_outbox(bot, chats, policy, database)),
-                ):
-                    await client.reset_stats()
-                    await send()
-                    run = Run(name, rate, await client.stats(), await lost(client, chats, name))
-                    print(run.line())
+            for name, send in (
+                ("baseline", lambda: bare_loop(bot, chats, policy)),
+                ("outbox", lambda: through_outbox(bot, chats, policy, db)),
+            ):
+                await client.reset_stats()
+                await send()
+                runs.append(Run(name, rate, await client.stats(), await lost(client, chats, name)))
+                print(runs[-1].line())
         finally:
             await bot.session.close()
+    return runs
 
 
 def main() -> None:
@@ -192,7 +139,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=5000)
     parser.add_argument("--limit", type=float, default=240, help="sandbox messages/s")
     parser.add_argument("--rate", type=float, default=200, help="dispatcher messages/s")
-    parser.add_argument("--database-url", help="an empty database; default: a temporary SQLite")
+    add_database_argument(parser)
     arguments = parser.parse_args()
     asyncio.run(bench(arguments.residents, arguments.limit, arguments.rate, arguments.database_url))
 
