@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import importlib
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -17,11 +18,13 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.delivery import is_transient
 from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
 from bot.polling import poll
-from bot.reports import chart_png, export_xlsx
+from bot.schedules import SchedulePolicy, Schedules
 from bot.settings import Settings
 from handlers import build_router
+from handlers.flood import FloodLimit
 from handlers.menu import register_menus
 from handlers.middlewares import ResidentContext, ResidentLocale, UpdateTransaction
 from storage.committee import member_languages
@@ -40,18 +43,37 @@ def build_bot(token: str, api_url: str) -> Bot:
     return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
 
 
+def renderer(module: str, name: str) -> Callable[..., bytes]:
+    """A chart or workbook renderer imported on first use: matplotlib and openpyxl add about
+    60 MB to a process, which a worker that never draws need not carry."""
+
+    def render(*args: Any, **kwargs: Any) -> bytes:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)  # type: ignore[no-any-return]
+
+    return render
+
+
 def build_dispatcher(
-    sessions: async_sessionmaker[AsyncSession], i18n: I18n, join_key: str, zone: ZoneInfo
+    sessions: async_sessionmaker[AsyncSession], i18n: I18n, settings: Settings
 ) -> Dispatcher:
+    assert settings.secret_key is not None
+    zone = settings.tz
     dispatcher = Dispatcher()
-    # Order matters: the transaction opens first, then the resident is loaded inside it,
-    # then the locale is read from the resident.
-    dispatcher.update.outer_middleware(UpdateTransaction(sessions))
+    # Order matters: the flood limit refuses before the database is touched; then the
+    # transaction opens, the resident is loaded inside it, and the locale read from them.
+    dispatcher.update.outer_middleware(
+        FloodLimit(i18n, settings.flood_limit, settings.flood_window)
+    )
+    dispatcher.update.outer_middleware(UpdateTransaction(sessions, is_transient))
     dispatcher.update.outer_middleware(ResidentContext())
     ResidentLocale(i18n).setup(dispatcher)
-    dispatcher["join_key"] = join_key
-    dispatcher["render_chart"] = chart_png
-    dispatcher["render_export"] = partial(export_xlsx, tz=zone)
+    dispatcher["join_key"] = settings.secret_key
+    dispatcher["zone"] = zone
+    dispatcher["render_chart"] = renderer("bot.reports", "chart_png")
+    dispatcher["render_export"] = partial(renderer("bot.reports", "export_xlsx"), tz=zone)
+    dispatcher["render_ledger"] = renderer("bot.records_xlsx", "ledger_xlsx")
+    dispatcher["render_complaints"] = renderer("bot.records_xlsx", "complaints_xlsx")
+    dispatcher["complaint_limits"] = settings.complaint_limits
     dispatcher.include_router(build_router())
     return dispatcher
 
@@ -86,7 +108,7 @@ class Linli:
             engine,
             sessions,
             bot,
-            build_dispatcher(sessions, i18n, settings.secret_key, settings.tz),
+            build_dispatcher(sessions, i18n, settings),
             i18n,
         )
         async with sessions() as session:
@@ -98,13 +120,21 @@ class Linli:
         await self.bot.session.close()
         await self.engine.dispose()
 
+    def schedules(self, policy: SchedulePolicy | None = None) -> Schedules:
+        """This process's scheduler: it sweeps while it holds the schedule lease."""
+        policy = policy or SchedulePolicy(interval=self.settings.sweep_interval)
+        return Schedules(self.sessions, self.i18n, self.settings.tz, policy)
+
     @asynccontextmanager
-    async def polling(self, outbox: DispatchPolicy, timeout: int = 1) -> AsyncIterator[Linli]:
-        """Poll and send the outbox in the background while the block runs (the demo and the
-        tests); stop both, then close."""
+    async def polling(
+        self, outbox: DispatchPolicy, timeout: int = 1, schedule: SchedulePolicy | None = None
+    ) -> AsyncIterator[Linli]:
+        """Poll, send the outbox and run the schedules in the background while the block runs
+        (the demo and the tests); stop them all, then close."""
         tasks = [
             asyncio.create_task(poll(self.bot, self.dispatcher, self.i18n, timeout=timeout)),
             asyncio.create_task(OutboxDispatcher(self.bot, self.sessions, outbox).run()),
+            asyncio.create_task(self.schedules(schedule).run()),
         ]
         try:
             yield self

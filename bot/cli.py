@@ -7,11 +7,12 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -20,6 +21,8 @@ from bot.settings import Settings, SettingsError, load_settings
 from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.refusals import Refused
+from storage.surveys import numbered_survey
+from surveys.money import yuan
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -93,18 +96,33 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
-def main(verbose: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    envvar="LINLI_LOG_FORMAT",
+    show_envvar=True,
+    help="json: one JSON object a line, for a log collector.",
+)
+def main(verbose: bool, log_format: str) -> None:
     """Linli (邻里): residents decide their compound's renovation together, in Telegram.
 
     Configuration comes from LINLI_* environment variables or a .env file; see README.md."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(log_formatter(log_format))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
     if not verbose:  # Linli's own events; the libraries only when something is wrong
         for ours in ("bot", "handlers", "storage"):
             logging.getLogger(ours).setLevel(logging.INFO)
+
+
+def log_formatter(kind: str) -> logging.Formatter:
+    fields = "%(asctime)s %(levelname)s %(name)s %(message)s"
+    if kind == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        return JsonFormatter(fields, rename_fields={"levelname": "level", "name": "logger"})
+    return logging.Formatter(fields.replace("%(name)s ", "%(name)s: "))
 
 
 @main.group()
@@ -152,6 +170,26 @@ def committee_add(compound: str, telegram_id: int) -> None:
 
     added = run(in_transaction(settings(), add))
     click.echo(f"{telegram_id} is {'now' if added else 'already'} on the committee of {compound}.")
+
+
+@committee.command("designate")
+@click.option("--compound", required=True, help="Compound name as imported.")
+@click.option("--flat", required=True, help='The flat, as "3栋/2单元/501".')
+@click.option(
+    "--user", "telegram_id", type=int, required=True, help="Telegram number (/me shows it)."
+)
+@friendly
+def committee_designate(compound: str, flat: str, telegram_id: int) -> None:
+    """Choose which member of a flat answers for it (by default, the first who joined)."""
+    from storage.committee import compound_named, designate_respondent
+    from storage.residents import flat_named
+
+    async def designate(session: AsyncSession) -> None:
+        found = await flat_named(session, (await compound_named(session, compound)).id, flat)
+        await designate_respondent(session, found.id, telegram_id)
+
+    run(in_transaction(settings(), designate))
+    click.echo(f"{telegram_id} now answers for {flat} in surveys answered per flat.")
 
 
 @committee.command("remove")
@@ -371,9 +409,7 @@ def survey_open(number: int, days: int | None) -> None:
     config = settings()
 
     async def open_(session: AsyncSession) -> tuple[Survey, int, int]:
-        found = await session.get(Survey, number)
-        if found is None:
-            raise LookupError(f"there is no survey #{number}")
+        found = await numbered_survey(session, number)
         closes = utcnow() + timedelta(days=days) if days else None
         eligible = await open_survey(session, found, closes)
         told = await announce_opening(
@@ -392,17 +428,62 @@ def survey_open(number: int, days: int | None) -> None:
 @click.argument("number", type=int)
 @friendly
 def survey_close(number: int) -> None:
-    from storage.survey_models import Survey
     from storage.surveys import close_survey
 
     async def close(session: AsyncSession) -> None:
-        found = await session.get(Survey, number)
-        if found is None:
-            raise LookupError(f"there is no survey #{number}")
+        found = await numbered_survey(session, number)
         await close_survey(session, found)
 
     run(in_transaction(settings(), close))
     click.echo(f"Survey #{number} is closed.")
+
+
+@main.group("vote")
+def vote() -> None:
+    """What a formal vote receives on paper: written objections, the flats an elevator
+    directly affects, and their consent. Each can block an outcome the figures would pass."""
+
+
+@vote.command("record")
+@click.argument("number", type=int)
+@click.option("--flat", "flat", required=True, help='The flat, as "3栋/2单元/501".')
+@click.option(
+    "--kind",
+    type=click.Choice(["objection", "affected", "consent"]),
+    required=True,
+    help="objection: a written objection; affected: a flat directly affected, whose consent "
+    "is needed; consent: that consent, given.",
+)
+@click.option("--note", default="", help="Where the paper is kept, or what it says.")
+@friendly
+def vote_record(number: int, flat: str, kind: str, note: str) -> None:
+    """Record a paper input to survey NUMBER for one flat of its scope."""
+    from storage.survey_models import InputKind
+    from storage.vote_inputs import flat_in_survey, record_input
+
+    async def record(session: AsyncSession) -> bool:
+        found = await numbered_survey(session, number)
+        household_id = await flat_in_survey(session, found, flat)
+        return await record_input(session, found, household_id, InputKind(kind), note)
+
+    if run(in_transaction(settings(), record)):
+        click.echo(f"Recorded for survey #{number}: {kind}, {flat}.")
+    else:
+        click.echo(f"Already recorded for survey #{number}: {kind}, {flat}.")
+
+
+@vote.command("inputs")
+@click.argument("number", type=int)
+@friendly
+def vote_inputs(number: int) -> None:
+    """List the paper inputs and the objections to the result of survey NUMBER."""
+    from storage.vote_inputs import RecordedInput, inputs_of
+
+    async def listing(session: AsyncSession) -> Sequence[RecordedInput]:
+        return await inputs_of(session, await numbered_survey(session, number))
+
+    for item in run(in_transaction(settings(), listing)):
+        click.echo(f"{item.at:%Y-%m-%d %H:%M}\t{item.flat}\t{item.kind}\t{item.text}")
 
 
 @main.command("tally")
@@ -421,9 +502,7 @@ def tally(number: int, as_json: bool) -> None:
     async def count(session: AsyncSession) -> tuple[Survey, SurveyTally]:
         # One snapshot for all the figures, even while answers come in.
         await session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
-        found = await session.get(Survey, number)
-        if found is None:
-            raise LookupError(f"there is no survey #{number}")
+        found = await numbered_survey(session, number)
         return found, await tally_survey(session, found)
 
     found, result = run(in_transaction(settings(), count))
@@ -460,9 +539,7 @@ def export(number: int, out: Path, chart: Path | None) -> None:
     async def gather(session: AsyncSession) -> tuple[Survey, SurveyTally, SurveyRecords]:
         # One snapshot for the tally and the ballots, even while answers come in.
         await session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
-        found = await session.get(Survey, number)
-        if found is None:
-            raise LookupError(f"there is no survey #{number}")
+        found = await numbered_survey(session, number)
         return found, await tally_survey(session, found), await survey_records(session, found)
 
     found, result, records = run(in_transaction(config, gather))
@@ -471,6 +548,324 @@ def export(number: int, out: Path, chart: Path | None) -> None:
     if chart is not None:
         chart.write_bytes(chart_png(definition, result))
     click.echo(f"Survey #{number}: {len(records.ballots)} ballots written to {out}.")
+
+
+@main.group()
+def drive() -> None:
+    """Contribution drives (居民出资): shares, pledges and payments. Nothing moves money."""
+
+
+@drive.command("create")
+@click.option("--compound", required=True, help="Compound name as imported.")
+@click.option("--title", required=True, help="The project item, e.g. 3栋2单元加装电梯.")
+@click.option("--total-yuan", required=True, help="Total cost in yuan.")
+@click.option("--subsidy-yuan", default="0", show_default=True, help="Subsidies in yuan.")
+@click.option(
+    "--plan",
+    type=click.Choice(["equal", "area", "floor_percent", "floor_coefficient"]),
+    required=True,
+    help="How the residents' share is divided among the flats.",
+)
+@click.option("--factors", help='Per floor: percentages or coefficients, e.g. "3=10,4=20".')
+@click.option("--building", help="Only this building (default: the whole compound).")
+@click.option("--unit", help="Only this unit of --building.")
+@click.option("--survey", "survey_id", type=int, help="The vote this drive belongs to.")
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), help="Last day of pledges.")
+@click.option(
+    "--remind-days",
+    type=click.IntRange(min=0),
+    help="Days between reminders of unpaid pledges (default LINLI_PLEDGE_REMINDER_DAYS; 0: none).",
+)
+@friendly
+def drive_create(
+    compound: str,
+    title: str,
+    total_yuan: str,
+    subsidy_yuan: str,
+    plan: str,
+    factors: str | None,
+    building: str | None,
+    unit: str | None,
+    survey_id: int | None,
+    closes: datetime | None,
+    remind_days: int | None,
+) -> None:
+    """Create a drive with every flat's share fixed from the register, in exact fen.
+
+    It is created closed; `linli drive open N` opens it and tells the residents."""
+    from storage.committee import compound_named
+    from storage.contribution_models import Drive
+    from storage.drives import DriveTerms, create_drive
+    from storage.surveys import scope_named
+    from surveys.cost_sharing import Plan, SharingError
+    from surveys.money import MoneyError, parse_yuan
+
+    config = settings()
+    reminder = config.pledge_reminder_days if remind_days is None else remind_days
+    try:
+        terms = DriveTerms(
+            title=title,
+            total_fen=parse_yuan(total_yuan),
+            subsidy_fen=0 if subsidy_yuan.strip() in ("", "0") else parse_yuan(subsidy_yuan),
+            plan=Plan(plan),
+            floor_factors=factors,
+            survey_id=survey_id,
+            closes_at=None if closes is None else _end_of_day(closes, config.tz),
+            reminder_days=reminder or None,
+        )
+    except MoneyError as error:
+        raise Failure(f"Nothing was created: {error}.") from None
+
+    async def create(session: AsyncSession) -> Drive:
+        place = await compound_named(session, compound)
+        scope = await scope_named(session, place.id, building, unit)
+        return await create_drive(session, place.id, scope, terms)
+
+    try:
+        created = run(in_transaction(config, create))
+    except SharingError as error:
+        raise Failure(f"Nothing was created: {error}.") from None
+    click.echo(
+        f"Drive #{created.id} created: {created.title}, residents' share "
+        f"{yuan(created.residents_fen)} yuan. Open it with `linli drive open {created.id}`."
+    )
+
+
+def _end_of_day(day: datetime, zone: ZoneInfo) -> datetime:
+    return (day + timedelta(days=1)).replace(tzinfo=zone)
+
+
+@drive.command("list")
+@click.option("--compound", required=True)
+@friendly
+def drive_list(compound: str) -> None:
+    from storage.committee import compound_named
+    from storage.drives import drive_progress, drives_of
+
+    async def listing(session: AsyncSession) -> list[str]:
+        place = await compound_named(session, compound)
+        lines = []
+        for each in await drives_of(session, [place.id]):
+            figures = await drive_progress(session, each)
+            lines.append(
+                f"#{each.id}\t{each.status.value}\t{yuan(figures.pledged_fen)}/"
+                f"{yuan(figures.target_fen)} pledged\t{yuan(figures.paid_fen)} received\t"
+                f"{figures.flats_pledged}/{figures.flats} flats\t{each.title}"
+            )
+        return lines
+
+    for line in run(in_transaction(settings(), listing)):
+        click.echo(line)
+
+
+@drive.command("open")
+@click.argument("number", type=int)
+@friendly
+def drive_open(number: int) -> None:
+    """Open a drive for pledges and tell every confirmed resident of its flats."""
+    from bot.app import build_i18n
+    from handlers.drive_notices import announce_drive
+    from storage.drives import numbered_drive, open_drive
+
+    config = settings()
+
+    async def open_(session: AsyncSession) -> int:
+        found = await numbered_drive(session, number)
+        await open_drive(session, found)
+        return await announce_drive(session, found, build_i18n(config.default_language), config.tz)
+
+    told = run(in_transaction(config, open_))
+    click.echo(f"Drive #{number} is open; {told} residents will be told by the bot.")
+
+
+@drive.command("close")
+@click.argument("number", type=int)
+@friendly
+def drive_close(number: int) -> None:
+    from storage.drives import close_drive, numbered_drive
+
+    async def close(session: AsyncSession) -> None:
+        await close_drive(session, await numbered_drive(session, number))
+
+    run(in_transaction(settings(), close))
+    click.echo(f"Drive #{number} is closed; pledges can no longer change.")
+
+
+@drive.command("pay")
+@click.argument("number", type=int)
+@click.option("--flat", required=True, help='The flat, as "3栋/2单元/501".')
+@click.option("--yuan", "amount", required=True, help="The amount received, in yuan.")
+@friendly
+def drive_pay(number: int, flat: str, amount: str) -> None:
+    """Record money received from a flat (partial payments add up)."""
+    from storage.drives import numbered_drive, record_payment
+    from storage.residents import flat_named
+    from surveys.money import MoneyError, parse_yuan
+
+    try:
+        fen = parse_yuan(amount)
+    except MoneyError as error:
+        raise Failure(f"Nothing was recorded: {error}.") from None
+
+    async def pay(session: AsyncSession) -> int:
+        found = await numbered_drive(session, number)
+        household = await flat_named(session, found.compound_id, flat)
+        return await record_payment(session, found, household, fen, by=None)
+
+    total = run(in_transaction(settings(), pay))
+    click.echo(
+        f"Recorded {yuan(fen)} yuan from {flat}; {yuan(total)} yuan received from it in all."
+    )
+
+
+@drive.command("export")
+@click.argument("number", type=int)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True
+)
+@friendly
+def drive_export(number: int, out: Path) -> None:
+    """Write the ledger: shares with why, pledges, payments and the pledge history (.xlsx)."""
+    from bot.records_xlsx import ledger_xlsx
+    from storage.drives import Ledger, drive_ledger, numbered_drive
+
+    config = settings()
+
+    async def gather(session: AsyncSession) -> Ledger:
+        return await drive_ledger(session, await numbered_drive(session, number))
+
+    ledger = run(in_transaction(config, gather))
+    out.write_bytes(ledger_xlsx(ledger, config.tz))
+    click.echo(f"Drive #{number}: {len(ledger.rows)} flats written to {out}.")
+
+
+@main.command("announce")
+@click.argument("text")
+@click.option("--compound", required=True, help="Compound name as imported.")
+@click.option("--building", help="Only this building (default: the whole compound).")
+@click.option("--unit", help="Only this unit of --building.")
+@click.option("--at", "at", help='When, in LINLI_TIMEZONE: "YYYY-MM-DD HH:MM" (default: now).')
+@friendly
+def announce(
+    text: str, compound: str, building: str | None, unit: str | None, at: str | None
+) -> None:
+    """Send TEXT to the residents of the compound, a building or a unit, now or --at a time
+    (quiet hours still apply). /deliveries in the chat shows how far it got."""
+    from bot.app import build_i18n
+    from handlers.announcements import queue_announcement
+    from storage.announcements import create_announcement
+    from storage.committee import compound_named
+    from storage.models import utcnow
+    from storage.schedule_models import Announcement
+    from storage.surveys import scope_named
+    from surveys.notice_times import parse_local_time
+
+    config = settings()
+    now = utcnow()
+    try:
+        send_at = now if at is None else parse_local_time(at, config.tz)
+    except ValueError as error:
+        raise Failure(f"--at: {error}.") from None
+    if send_at < now:
+        raise Failure(f"--at: {at} has passed.")
+
+    async def create(session: AsyncSession) -> tuple[Announcement, int | None]:
+        place = await compound_named(session, compound)
+        scope = await scope_named(session, place.id, building, unit)
+        try:
+            made = await create_announcement(session, place.id, scope, text, send_at)
+        except ValueError as error:
+            raise Failure(f"Nothing was sent: {error}.") from None
+        if send_at > now:
+            return made, None
+        i18n = build_i18n(config.default_language)
+        return made, await queue_announcement(session, made, i18n, config.tz, now)
+
+    made, queued = run(in_transaction(config, create))
+    if queued is None:
+        click.echo(
+            f"Announcement #{made.id} will go out at {at}; "
+            f"`linli announcements cancel {made.id}` cancels it."
+        )
+    else:
+        click.echo(f"Announcement #{made.id} is queued for {queued} residents.")
+
+
+@main.group()
+def announcements() -> None:
+    """Announcements sent or scheduled, from the chat or `linli announce`."""
+
+
+@announcements.command("list")
+@click.option("--compound", required=True)
+@friendly
+def announcements_list(compound: str) -> None:
+    """The latest announcements with their delivery: sent/waiting/unreachable/failed."""
+    from storage.announcements import recent_announcements
+    from storage.committee import compound_named
+    from storage.outbox import delivery
+
+    config = settings()
+
+    async def listing(session: AsyncSession) -> list[str]:
+        place = await compound_named(session, compound)
+        lines = []
+        for each in await recent_announcements(session, [place.id], limit=50):
+            assert each.send_at is not None and each.text is not None
+            counts = ""
+            if each.broadcast_id is not None:
+                got = await delivery(session, each.broadcast_id)
+                counts = f"{got.sent}/{got.waiting}/{got.unreachable}/{got.failed}"
+            when = f"{each.send_at.astimezone(config.tz):%Y-%m-%d %H:%M}"
+            lines.append(f"#{each.id}\t{each.status.value}\t{when}\t{counts}\t{each.text[:40]}")
+        return lines
+
+    for line in run(in_transaction(config, listing)):
+        click.echo(line)
+
+
+@announcements.command("cancel")
+@click.argument("number", type=int)
+@friendly
+def announcements_cancel(number: int) -> None:
+    """Cancel announcement NUMBER: what has not gone out yet stays unsent."""
+    from storage.announcements import cancel_announcement
+    from storage.schedule_models import Announcement, AnnouncementStatus
+
+    async def cancel(session: AsyncSession) -> int:
+        found = await session.get(Announcement, number)
+        if found is None or found.status is AnnouncementStatus.DRAFT:
+            raise LookupError(f"there is no announcement #{number}")
+        return await cancel_announcement(session, found)
+
+    withdrawn = run(in_transaction(settings(), cancel))
+    click.echo(f"Announcement #{number} is cancelled; {withdrawn} queued messages withdrawn.")
+
+
+@main.command("quiet-hours")
+@click.option("--compound", required=True)
+@click.argument("span", required=False)
+@friendly
+def quiet_hours(compound: str, span: str | None) -> None:
+    """Show or set the compound's quiet hours, in LINLI_TIMEZONE: SPAN is like 22:00-07:30,
+    "off", or "default" (21:30-08:00). Notices due in them wait for their end."""
+    from storage.committee import compound_named
+    from surveys.notice_times import DEFAULT_QUIET_HOURS, parse_quiet_hours
+
+    if span is not None and span != "default":
+        try:
+            span = str(parse_quiet_hours(span))
+        except ValueError as error:
+            raise Failure(f"{error}.") from None
+
+    async def apply(session: AsyncSession) -> str | None:
+        place = await compound_named(session, compound)
+        if span is not None:
+            place.quiet_hours = None if span == "default" else span
+        return place.quiet_hours
+
+    stored = run(in_transaction(settings(), apply))
+    click.echo(f"Quiet hours of {compound}: {stored or f'{DEFAULT_QUIET_HOURS} (the default)'}.")
 
 
 @main.command("run")
@@ -488,6 +883,7 @@ def run_polling() -> None:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(poll(linli.bot, linli.dispatcher, linli.i18n))
                 tasks.create_task(outbox.run())
+                tasks.create_task(linli.schedules().run())
         finally:
             await linli.close()
 
@@ -505,7 +901,11 @@ def run_webhook() -> None:
         linli = await Linli.start(settings())
         runner = await serve(linli)
         try:
-            await outbox_dispatcher(linli.bot, linli.sessions, linli.settings).run()
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(
+                    outbox_dispatcher(linli.bot, linli.sessions, linli.settings).run()
+                )
+                tasks.create_task(linli.schedules().run())
         finally:
             await runner.cleanup()
             await linli.close()

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli, build_i18n
+from bot.demo_records import records_round
 from bot.demo_surveys import survey_round
 from bot.join_posters import deep_link, write_posters
 from bot.outbox_dispatcher import DispatchPolicy
@@ -113,6 +114,7 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
             report = await import_register(session, COMPOUND, sample_register())
             compound = await session.scalar(select(Compound).where(Compound.name == COMPOUND))
             assert compound is not None
+            compound.quiet_hours = "off"  # the demo runs at any hour and waits for its notices
             await add_member(session, compound, committee.id)
             issued = await issue_codes(session, compound.id)
         sheets = write_posters(
@@ -139,6 +141,9 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
             surveys = await survey_round(
                 sessions, client, compound.id, owners, linli.i18n, settings, out
             )
+            records = await records_round(
+                sessions, client, compound.id, owners, committee, linli.i18n, settings.tz
+            )
         stats = await _summary(sessions, client)
     await engine.dispose()
 
@@ -164,6 +169,7 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
     for text in surveys.texts:
         click.echo("\n" + text)
     click.echo("\nCharts and spreadsheets: " + ", ".join(str(path) for path in surveys.files))
+    click.echo("\n" + "\n".join(records))
     click.echo(f"\nDatabase: {database}")
 
 

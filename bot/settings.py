@@ -9,11 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from surveys.complaint_rules import ComplaintLimits
+
 LANGUAGES = ("zh_CN", "en")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET_HEADER = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Telegram's ceiling for bots with paid broadcasts; the free limit is about 30 per second.
 MAX_SEND_RATE = 1000
+# Reminders and scheduled announcements go out up to one interval late.
+MIN_SWEEP_INTERVAL, MAX_SWEEP_INTERVAL = 1, 3600
 
 
 class SettingsError(Exception):
@@ -51,6 +55,33 @@ class Settings(BaseSettings):
     send_rate: float = Field(
         default=25.0,
         description="Messages per second the outbox dispatcher sends, under Telegram's ~30",
+    )
+    flood_limit: int = Field(
+        default=20, ge=1, le=1000, description="Updates one person may send per flood window"
+    )
+    flood_window: float = Field(
+        default=10.0, gt=0, le=3600, description="Seconds of the flood window (see flood_limit)"
+    )
+    sweep_interval: float = Field(
+        default=60.0,
+        description="Seconds between two runs of the schedules (reminders, announcements)",
+    )
+
+    complaints_per_day: int = Field(
+        default=3, ge=1, le=100, description="Complaints a resident may file in 24 hours"
+    )
+    complaint_photos: int = Field(default=5, ge=1, le=20, description="Photos per complaint")
+    complaint_text_limit: int = Field(
+        default=1000, ge=50, le=3500, description="Characters of a complaint or a committee note"
+    )
+    complaint_reopen_days: int = Field(
+        default=14, ge=0, le=365, description="Days a finished complaint can be reopened"
+    )
+    complaint_acknowledge_hours: int = Field(
+        default=48, ge=1, le=720, description="Hours before an unacknowledged complaint reminds"
+    )
+    pledge_reminder_days: int = Field(
+        default=7, ge=0, le=365, description="Days between reminders of unpaid pledges (0: none)"
     )
 
     @field_validator("bot_token")
@@ -106,9 +137,28 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("sweep_interval")
+    @classmethod
+    def _sweep_interval(cls, value: float) -> float:
+        if not MIN_SWEEP_INTERVAL <= value <= MAX_SWEEP_INTERVAL:
+            raise ValueError(
+                f"it must be a number of seconds from {MIN_SWEEP_INTERVAL} to {MAX_SWEEP_INTERVAL}"
+            )
+        return value
+
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def complaint_limits(self) -> ComplaintLimits:
+        return ComplaintLimits(
+            per_day=self.complaints_per_day,
+            photos=self.complaint_photos,
+            text=self.complaint_text_limit,
+            reopen_days=self.complaint_reopen_days,
+            acknowledge_hours=self.complaint_acknowledge_hours,
+        )
 
     def require(self, *names: str) -> None:
         """Stop with one sentence when a command needs a value that is not set."""

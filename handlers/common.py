@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -25,6 +26,8 @@ async def show_help(message: Message, session: AsyncSession, resident: Resident)
         "",
         _("/me — your flat and your role"),
         _("/lang — 中文 / English"),
+        _("/drives — contribution drives for your flat: your share, your pledge"),
+        _("/complaint — report a problem with the works or the management"),
         _("/help — this message"),
         "",
         _("To join, scan the QR code posted in your stairwell."),
@@ -39,6 +42,15 @@ async def show_help(message: Message, session: AsyncSession, resident: Resident)
             _("/export N — the spreadsheet of survey N"),
             _("/close N — close survey N"),
             _("/publish N — publish the result of survey N to its residents"),
+            _("/unpaid N — drive N's progress and its unpaid money pledges"),
+            _("/paid N FLAT YUAN — record a payment to drive N, e.g. /paid 2 3栋/2单元/501 1500"),
+            _("/ledger N — the spreadsheet of drive N"),
+            _("/complaints [state] [category] [building] — complaints, filtered"),
+            _("/case N — handle complaint N: state with a note, assign, photos"),
+            _("/complaints_export — the spreadsheet of complaints"),
+            _("/announce — send an announcement to the compound, a building or a unit"),
+            _("/deliveries — how far announcements got; /deliveries N: the notices of survey N"),
+            _("/cancel_announcement N — cancel announcement N"),
         ]
     await message.answer("\n".join(lines))
 
@@ -90,6 +102,20 @@ async def stale_button(query: CallbackQuery) -> None:
 
 async def not_understood(message: Message) -> None:
     await message.answer(_("Sorry, I did not understand that. Send /help to see what I can do."))
+
+
+async def private_only(message: Message) -> None:
+    """Linli talks in private chats only, where a vote, a flat or an export stays between the
+    bot and one person; in a group it only says where to find it."""
+    if (message.text or "").startswith("/"):
+        await message.answer(_("Please talk to me in a private chat: tap my name, then “Start”."))
+
+
+def build_group_router() -> Router:
+    """First in line: takes every message outside private chats."""
+    router = Router(name="groups")
+    router.message.register(private_only, F.chat.type != ChatType.PRIVATE)
+    return router
 
 
 def build_router() -> Router:

@@ -22,6 +22,8 @@ def _resident_commands() -> list[BotCommand]:
         BotCommand(command="start", description=_("Start, or join with a QR code")),
         BotCommand(command="me", description=_("My flat and role")),
         BotCommand(command="lang", description=_("Language: 中文 / English")),
+        BotCommand(command="drives", description=_("Contribution drives: my share and pledge")),
+        BotCommand(command="complaint", description=_("Report a problem")),
         BotCommand(command="help", description=_("Help")),
     ]
 
@@ -35,6 +37,14 @@ def _committee_commands() -> list[BotCommand]:
         BotCommand(command="export", description=_("Spreadsheet of a survey: /export N")),
         BotCommand(command="close", description=_("Close a survey: /close N")),
         BotCommand(command="publish", description=_("Publish a result to residents: /publish N")),
+        BotCommand(command="complaints", description=_("Complaints, filtered by state")),
+        BotCommand(command="unpaid", description=_("Unpaid pledges of a drive: /unpaid N")),
+        BotCommand(command="announce", description=_("Send an announcement")),
+        BotCommand(command="deliveries", description=_("Delivery of announcements and notices")),
+        BotCommand(
+            command="cancel_announcement",
+            description=_("Cancel an announcement: /cancel_announcement N"),
+        ),
     ]
 
 

@@ -5,6 +5,7 @@ publish. The chart and the workbook are drawn by renderers the application injec
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -13,10 +14,13 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.objections import objection_button
+from handlers.survey_notices import local_time
 from handlers.tally_text import tally_text
 from handlers.texts import building_label, refusal_text, room_label, unit_label
 from storage.committee import compounds_of
-from storage.outbox import Outgoing, enqueue_many, open_broadcast
+from storage.notices import queue_notice
+from storage.outbox import Json, Outgoing
 from storage.refusals import Refusal, Refused
 from storage.survey_models import Survey, SurveyStatus
 from storage.surveys import (
@@ -35,6 +39,7 @@ from storage.tallies import (
     survey_records,
     tally_survey,
 )
+from storage.vote_inputs import challenge_count
 from surveys.schema import SurveyDefinition
 
 
@@ -130,7 +135,13 @@ async def tally(
     definition = definition_of(survey.definition)
     result = await tally_survey(session, survey)
     language = i18n.current_locale
-    await message.answer(tally_text(result, definition, language)[:4096])
+    text = tally_text(result, definition, language)
+    if survey.status is SurveyStatus.PUBLISHED:
+        objections = _("Objections to the published result: {count} (/export {number} lists them).")
+        text += "\n\n" + objections.format(
+            count=await challenge_count(session, survey), number=survey.id
+        )
+    await message.answer(text[:4096])
     chart = render_chart(definition, result, language)
     await message.answer_photo(BufferedInputFile(chart, f"survey-{survey.id}.png"))
     missing = await non_respondents(session, survey)
@@ -166,7 +177,7 @@ async def export(
 
 
 async def publish(
-    message: Message, command: CommandObject, session: AsyncSession, i18n: I18n
+    message: Message, command: CommandObject, session: AsyncSession, i18n: I18n, zone: ZoneInfo
 ) -> None:
     survey = await named_survey(message, command, session)
     if survey is None:
@@ -178,23 +189,38 @@ async def publish(
         return
     definition = definition_of(survey.definition)
     result = await tally_survey(session, survey)
-    broadcast = await open_broadcast(
-        session, "result_published", compound_id=survey.compound_id, key=f"result:{survey.id}"
-    )
-    texts: dict[str, str] = {}
+    assert survey.objections_until is not None
+    window = survey.objections_until > survey.published_at  # no window when 0 days
+    texts: dict[str, tuple[str, Json | None]] = {}
     messages = []
     for telegram_id, language in await eligible_residents(session, survey):
         language = language or i18n.default_locale
         if language not in texts:
             with i18n.use_locale(language):
-                texts[language] = "\n".join(
-                    [_("Result published (公示):"), tally_text(result, definition, language)]
-                )[:4096]
-        messages.append(Outgoing(chat_id=telegram_id, text=texts[language]))
-    queued = await enqueue_many(session, messages, broadcast_id=broadcast)
+                figures = tally_text(result, definition, language)
+                heading = _("Result published (公示):")
+                if not window:
+                    texts[language] = ("\n".join([heading, figures])[:4096], None)
+                else:
+                    until = _("Objections to this result are accepted until {time}.").format(
+                        time=local_time(survey.objections_until, zone)
+                    )
+                    text = "\n".join([heading, figures[: 4000 - len(until)], "", until])
+                    markup = objection_button(survey.id).model_dump(exclude_none=True)
+                    texts[language] = (text, markup)
+        text, markup = texts[language]
+        messages.append(Outgoing(chat_id=telegram_id, text=text, reply_markup=markup))
+    queued = await queue_notice(
+        session,
+        "result_published",
+        messages,
+        compound_id=survey.compound_id,
+        key=f"result:{survey.id}",
+        zone=zone,
+    )
     await message.answer(
         _("The result of survey #{number} is published; {count} residents will be told.").format(
-            number=survey.id, count=queued
+            number=survey.id, count=queued.count
         )
     )
 

@@ -77,6 +77,14 @@ def refusal_text(reason: Refusal) -> str:
         ),
         Refusal.NOT_COMMITTEE: _("Only the compound's committee members can do this."),
         Refusal.ALREADY_DECIDED: _("Another committee member has already decided this request."),
+        Refusal.UNKNOWN_ANNOUNCEMENT: _(
+            "There is no such announcement, or it is no longer being written. "
+            "Send /announce to start one."
+        ),
+        Refusal.ANNOUNCEMENT_SENT: _(
+            "This announcement has already been sent to everyone; it can no longer be cancelled."
+        ),
+        Refusal.ANNOUNCEMENT_CANCELLED: _("This announcement has already been cancelled."),
         Refusal.UNKNOWN_SURVEY: _("This survey does not exist."),
         Refusal.SURVEY_CLOSED: _(
             "This survey is closed; answers can no longer be given or changed."
@@ -91,5 +99,28 @@ def refusal_text(reason: Refusal) -> str:
         ),
         Refusal.FLAT_ANSWERED_BY_ANOTHER: _(
             "Another member of your flat answers for it; one answer is counted per flat."
+        ),
+        Refusal.DRIVE_NOT_DRAFT: _("This contribution drive has already been opened."),
+        Refusal.DRIVE_CLOSED: _(
+            "This contribution drive is closed; pledges can no longer be made or changed."
+        ),
+        Refusal.NOT_IN_DRIVE: _("This contribution drive does not include your flat."),
+        Refusal.NO_PLEDGE: _("Your flat has no pledge to withdraw."),
+        Refusal.NO_FLAT: _("You are not linked to a flat yet. Scan the QR code in your stairwell."),
+        Refusal.UNKNOWN_COMPLAINT: _("This complaint is not one of yours."),
+        Refusal.COMPLAINT_SENT: _("This complaint has already been sent."),
+        Refusal.COMPLAINT_STATE: _("The complaint's state does not allow this now."),
+        Refusal.REOPEN_EXPIRED: _(
+            "This complaint can no longer be reopened. Please file a new one with /complaint."
+        ),
+        Refusal.RESULT_PUBLISHED: _(
+            "The result of this vote is already published; inputs can no longer be recorded."
+        ),
+        Refusal.NOT_PUBLISHED: _("The result of this survey has not been published yet."),
+        Refusal.OBJECTIONS_CLOSED: _(
+            "The period for objections to this result has ended; objections are no longer accepted."
+        ),
+        Refusal.ALREADY_OBJECTED: _(
+            "You have already filed an objection to this result; the committee has it."
         ),
     }[reason]

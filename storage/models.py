@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -99,6 +100,8 @@ class Compound(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # "22:00-07:30" or "off" (surveys.notice_times); None: the default, 21:30-08:00.
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     buildings: Mapped[list[Building]] = relationship(back_populates="compound")
@@ -191,6 +194,8 @@ class Membership(Base):
     decided_by: Mapped[int | None] = mapped_column(BigInteger)  # committee member's Telegram id
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+    # The member the committee chose to answer for the flat; else its earliest member does.
+    answers_for_flat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     resident: Mapped[Resident] = relationship(back_populates="memberships")
     household: Mapped[Household] = relationship(back_populates="memberships")

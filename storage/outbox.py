@@ -198,6 +198,15 @@ async def delivery(session: AsyncSession, broadcast_id: int) -> Delivery:
     )
 
 
+async def waiting_rows(session: AsyncSession) -> int:
+    """Messages not yet sent, due or not: the depth of the queue."""
+    waiting = (OutboxState.PENDING, OutboxState.SENDING)
+    count = await session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state.in_(waiting))
+    )
+    return int(count or 0)
+
+
 async def unreachable_residents(session: AsyncSession, compound_id: int) -> int:
     """Residents linked to a flat of the compound who have blocked the bot."""
     return int(

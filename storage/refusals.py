@@ -18,6 +18,9 @@ class Refusal(enum.Enum):
     ALREADY_CLAIMED = "already_claimed"
     NOT_COMMITTEE = "not_committee"
     ALREADY_DECIDED = "already_decided"
+    UNKNOWN_ANNOUNCEMENT = "unknown_announcement"  # not there, or a draft no longer written
+    ANNOUNCEMENT_SENT = "announcement_sent"  # cancelling once every message went out
+    ANNOUNCEMENT_CANCELLED = "announcement_cancelled"  # cancelling twice
     UNKNOWN_SURVEY = "unknown_survey"
     SURVEY_CLOSED = "survey_closed"  # answering after the close
     SURVEY_NOT_DRAFT = "survey_not_draft"  # opening twice
@@ -26,6 +29,19 @@ class Refusal(enum.Enum):
     NOT_ELIGIBLE = "not_eligible"  # outside the survey's scope or audience
     OWNERS_ONLY = "owners_only"  # a tenant or family member in a formal vote
     FLAT_ANSWERED_BY_ANOTHER = "flat_answered_by_another"  # the flat's respondent is someone else
+    DRIVE_NOT_DRAFT = "drive_not_draft"  # opening a contribution drive twice
+    DRIVE_CLOSED = "drive_closed"  # pledging, changing or withdrawing after the close
+    NOT_IN_DRIVE = "not_in_drive"  # the flat has no share in the drive
+    NO_PLEDGE = "no_pledge"  # withdrawing what was never pledged
+    NO_FLAT = "no_flat"  # filing a complaint without a confirmed flat
+    UNKNOWN_COMPLAINT = "unknown_complaint"  # not there, or not the resident's own
+    COMPLAINT_SENT = "complaint_sent"  # a button of the guided chat after the complaint was sent
+    COMPLAINT_STATE = "complaint_state"  # a state change the complaint's state does not allow
+    REOPEN_EXPIRED = "reopen_expired"  # reopening an unfinished complaint or too late
+    RESULT_PUBLISHED = "result_published"  # recording a paper input after the 公示
+    NOT_PUBLISHED = "not_published"  # objecting to a result not yet published
+    OBJECTIONS_CLOSED = "objections_closed"  # objecting after the window
+    ALREADY_OBJECTED = "already_objected"  # a second objection by the same resident
 
 
 class Refused(Exception):

@@ -152,3 +152,76 @@ def test_a_survey_is_created_opened_tallied_and_exported(
     workbook = tmp_path / "survey.xlsx"
     assert linli(database_url, "export", "1", "--out", str(workbook)).exit_code == 0
     assert workbook.stat().st_size > 0
+
+
+def test_paper_objections_and_consents_are_recorded_and_block_the_vote(
+    database_url: str, register: Path
+) -> None:
+    linli(database_url, "import", "households", str(register), "--compound", "幸福里")
+    linli(
+        database_url, "survey", "create", "elevator", "--compound", "幸福里",
+        "--building", "3栋", "--unit", "1单元",
+    )  # fmt: skip
+    linli(database_url, "survey", "open", "1")
+
+    def record(flat: str, kind: str) -> Result:
+        return linli(database_url, "vote", "record", "1", "--flat", flat, "--kind", kind)
+
+    def blocks() -> dict[str, int]:
+        figures = json.loads(linli(database_url, "tally", "1", "--json").output)
+        return {"objections": figures["objections"], "missing": figures["missing_consents"]}
+
+    assert "Recorded" in record("3栋/1单元/101", "affected").output
+    assert blocks() == {"objections": 0, "missing": 1}
+    assert "Recorded" in record("3栋/1单元/101", "consent").output
+    assert "Already recorded" in record("3栋/1单元/101", "consent").output
+    assert blocks() == {"objections": 0, "missing": 0}
+    assert "Recorded" in record("3栋/1单元/102", "objection").output
+    assert blocks() == {"objections": 1, "missing": 0}
+    listed = linli(database_url, "vote", "inputs", "1").output.splitlines()
+    assert [line.split("\t")[1:3] for line in listed] == [
+        ["3栋/1单元/101", "affected"],
+        ["3栋/1单元/101", "consent"],
+        ["3栋/1单元/102", "objection"],
+    ]
+
+    outside = record("3栋/2单元/101", "objection")
+    assert outside.exit_code == 2 and "there is no flat 3栋/2单元/101" in outside.output
+    malformed = record("3栋1单元101", "objection")
+    assert malformed.exit_code == 2 and "BUILDING/UNIT/ROOM" in malformed.output
+
+
+def test_announcements_and_quiet_hours_from_the_command_line(
+    database_url: str, register: Path
+) -> None:
+    linli(database_url, "import", "households", str(register), "--compound", "幸福里")
+    shown = linli(database_url, "quiet-hours", "--compound", "幸福里")
+    assert "Quiet hours of 幸福里: 21:30-08:00 (the default)." in shown.output
+    assert (
+        "22:00-07:30."
+        in linli(database_url, "quiet-hours", "--compound", "幸福里", "22:00-7:30").output
+    )
+    bad = linli(database_url, "quiet-hours", "--compound", "幸福里", "nightly")
+    assert bad.exit_code == 2 and "such as 21:30-08:00" in bad.output
+
+    now = linli(database_url, "announce", "--compound", "幸福里", "--building", "3栋", "停水")
+    assert "Announcement #1 is queued for 0 residents." in now.output
+    later = linli(
+        database_url, "announce", "--compound", "幸福里", "--at", "2099-01-01 09:00", "停电"
+    )
+    assert "Announcement #2 will go out at 2099-01-01 09:00" in later.output
+    for args, reason in [
+        (("--at", "tomorrow"), "such as 2026-12-03 09:00"),
+        (("--at", "2020-01-01 09:00"), "has passed"),
+        (("--building", "9栋"), "no building is named '9栋'"),
+    ]:
+        refused = linli(database_url, "announce", "--compound", "幸福里", *args, "通知")
+        assert refused.exit_code == 2 and reason in refused.output
+    scheduled, sent = linli(
+        database_url, "announcements", "list", "--compound", "幸福里"
+    ).output.splitlines()
+    assert scheduled == "#2\tscheduled\t2099-01-01 09:00\t\t停电"
+    assert sent.startswith("#1\tqueued\t") and sent.endswith("\t0/0/0/0\t停水")
+    assert "cancelled" in linli(database_url, "announcements", "cancel", "2").output
+    again = linli(database_url, "announcements", "cancel", "2")
+    assert again.exit_code == 2 and "已经取消" in again.output
