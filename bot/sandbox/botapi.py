@@ -20,7 +20,7 @@ from bot.sandbox.formatting import format_text, utf16_len
 from bot.sandbox.markup import check_markup
 from bot.sandbox.media import document_json, photo_sizes, store_upload
 from bot.sandbox.params import Params, Upload
-from bot.sandbox.world import Json, Message, StoredFile, User, Webhook, World
+from bot.sandbox.world import Group, Json, Message, StoredFile, User, Webhook, World
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -269,12 +269,14 @@ async def send_chat_action(call: Call) -> bool:
     return True
 
 
-def _chat(call: Call) -> User:
-    """The private chat named by chat_id (only residents' private chats exist here)."""
+def _chat(call: Call) -> User | Group:
+    """The chat named by chat_id: a resident's private chat, or a group the bot is in."""
     chat_id = call.params.get_str("chat_id")
     if not chat_id:
         raise bad_request("chat_id is empty")
-    user = call.world.users.get(int(chat_id)) if chat_id.lstrip("-").isdigit() else None
+    number = int(chat_id) if chat_id.lstrip("-").isdigit() else None
+    world = call.world
+    user = None if number is None else world.users.get(number) or world.groups.get(number)
     if user is None:
         raise bad_request("chat not found")
     if user.blocked:
@@ -282,7 +284,7 @@ def _chat(call: Call) -> User:
     return user
 
 
-def _recipient(call: Call) -> User:
+def _recipient(call: Call) -> User | Group:
     user = _chat(call)
     if not user.started:
         raise forbidden("bot can't initiate conversation with a user")
@@ -325,7 +327,7 @@ def _input_file(call: Call, name: str, folder: str) -> StoredFile:
     return stored
 
 
-def _deliver(call: Call, user: User, content: Json, dedupe_key: str) -> Json:
+def _deliver(call: Call, user: User | Group, content: Json, dedupe_key: str) -> Json:
     """Flood control, then the message lands in the chat and counts as an accepted send."""
     world = call.world
     markup = check_markup(call.params.get_json("reply_markup"))

@@ -88,6 +88,15 @@ class SandboxClient:
         body = {"data_base64": base64.b64encode(data).decode(), "caption": caption}
         return await self._request("POST", f"users/{user_id}/photos", json=body)
 
+    async def create_group(self, title: str) -> int:
+        """A group chat with the bot in it; -> its (negative) chat id."""
+        return int((await self._request("POST", "groups", json={"title": title}))["id"])
+
+    async def send_in_group(self, group_id: int, user_id: int, text: str) -> Json:
+        """The user writes in the group. -> {update_id}"""
+        body = {"user_id": user_id, "text": text}
+        return await self._request("POST", f"groups/{group_id}/messages", json=body)
+
     async def scan(self, user_id: int, url: str) -> Json:
         """The user scans a QR code holding `url`. -> {update_id, message}"""
         return await self._request("POST", f"users/{user_id}/scan", json={"url": url})

@@ -81,6 +81,28 @@ def _said(request: web.Request, user: User, content: Json) -> web.Response:
     return web.json_response({"update_id": _id(update), "message": world.message_json(message)})
 
 
+@routes.post("/groups")
+async def create_group(request: web.Request) -> web.Response:
+    title = str((await _body(request)).get("title", "")).strip()
+    if not title:
+        raise invalid("title is required")
+    return web.json_response(_world(request).add_group(title).chat_json())
+
+
+@routes.post("/groups/{group_id}/messages")
+async def send_in_group(request: web.Request) -> web.Response:
+    """A user (`user_id` in the body) writes `text` in the group."""
+    world, body = _world(request), await _body(request)
+    group = world.groups.get(_int(request.match_info["group_id"], "group id"))
+    if group is None:
+        raise not_found("no such group")
+    user = residents.find_user(world, _int(str(body.get("user_id", "")), "user_id"))
+    content = residents.text_content(str(body.get("text", "")))
+    return web.json_response(
+        {"update_id": _id(residents.say_in_group(world, user, group, content))}
+    )
+
+
 @routes.post("/users/{user_id}/press")
 async def press(request: web.Request) -> web.Response:
     user, body = _user(request), await _body(request)

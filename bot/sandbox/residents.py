@@ -11,7 +11,7 @@ from bot.sandbox.formatting import utf16_len
 from bot.sandbox.markup import find_button
 from bot.sandbox.media import photo_sizes, store_upload
 from bot.sandbox.params import Upload
-from bot.sandbox.world import Json, Message, Update, User, World
+from bot.sandbox.world import Group, Json, Message, Update, User, World
 
 COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
 USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
@@ -37,6 +37,12 @@ def say(world: World, user: User, content: Json) -> tuple[Update | None, Message
     user.started = True
     message = world.add_message(user.id, from_bot=False, content=content)
     return world.push_update("message", world.message_json(message)), message
+
+
+def say_in_group(world: World, user: User, group: Group, content: Json) -> Update | None:
+    """The user writes in a group the bot is in: the bot gets it with the group as chat."""
+    message = world.add_message(group.id, from_bot=False, content=content, sender_id=user.id)
+    return world.push_update("message", world.message_json(message))
 
 
 def text_content(text: str) -> Json:

@@ -21,6 +21,7 @@ T = TypeVar("T")
 Json = dict[str, Any]
 
 FIRST_USER_ID = 10001
+FIRST_GROUP_ID = -1001  # Telegram's group chat ids are negative
 # Update types Telegram sends only when allowed_updates names them.
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
@@ -62,6 +63,19 @@ class User:
 
 
 @dataclass
+class Group:
+    """A group chat the bot was added to, where users write in front of each other."""
+
+    id: int
+    title: str
+    blocked: bool = False  # a group cannot block the bot: these two keep a chat's shape
+    started: bool = True  # the bot may write in a group it is in
+
+    def chat_json(self) -> Json:
+        return {"id": self.id, "type": "group", "title": self.title}
+
+
+@dataclass
 class Message:
     message_id: int
     chat_id: int
@@ -71,6 +85,7 @@ class Message:
     reply_markup: Json | None = None
     edit_date: int | None = None
     deleted: bool = False
+    sender_id: int | None = None  # who wrote it in a group; in a private chat, the chat's user
 
     @property
     def inline_keyboard(self) -> Json | None:
@@ -134,6 +149,7 @@ class World:
     bot_username: str
     bot_id: int = 0  # learned from the token of each Bot API call; one bot per sandbox
     users: dict[int, User] = field(default_factory=dict)
+    groups: dict[int, Group] = field(default_factory=dict)
     chats: dict[int, list[Message]] = field(default_factory=dict)  # by chat id
     updates: list[Update] = field(default_factory=list)  # every update ever made, in id order
     files: dict[str, StoredFile] = field(default_factory=dict)  # by file_id
@@ -199,8 +215,21 @@ class World:
         self.touch()
         return user
 
+    def add_group(self, title: str) -> Group:
+        group = Group(id=FIRST_GROUP_ID - len(self.groups), title=title)
+        self.groups[group.id] = group
+        self.chats[group.id] = []
+        self.touch()
+        return group
+
     def add_message(
-        self, chat_id: int, *, from_bot: bool, content: Json, reply_markup: Json | None = None
+        self,
+        chat_id: int,
+        *,
+        from_bot: bool,
+        content: Json,
+        reply_markup: Json | None = None,
+        sender_id: int | None = None,
     ) -> Message:
         chat = self.chats[chat_id]
         message = Message(
@@ -210,6 +239,7 @@ class World:
             date=int(time.time()),
             content=content,
             reply_markup=reply_markup,
+            sender_id=sender_id,
         )
         chat.append(message)
         self.touch()
@@ -227,11 +257,15 @@ class World:
 
     def message_json(self, message: Message) -> Json:
         """Telegram's Message object."""
-        user = self.users[message.chat_id]
+        chat = self.groups.get(message.chat_id) or self.users[message.chat_id]
+        if message.from_bot:
+            sender = self.bot_user()
+        else:
+            sender = self.users[message.sender_id or message.chat_id].as_json()
         return {
             "message_id": message.message_id,
-            "from": self.bot_user() if message.from_bot else user.as_json(),
-            "chat": user.chat_json(),
+            "from": sender,
+            "chat": chat.chat_json(),
             "date": message.date,
             **message.content,
             **_optional(edit_date=message.edit_date, reply_markup=message.inline_keyboard),

@@ -67,3 +67,19 @@ async def test_command_menus_are_registered_per_language(
     assert chinese["me"] == "我的房屋和身份" and english["me"] == "My flat and role"
     assert set(chinese) == {"start", "me", "lang", "drives", "complaint", "help"}
     assert menus[("default", "")] == menus[("default", "zh")]  # for any other app language
+
+
+async def test_in_a_group_the_bot_only_points_to_the_private_chat(
+    linli: Linli, client: SandboxClient, committee: Resident
+) -> None:
+    group = await client.create_group("幸福里业主群")
+    private = len(await committee.messages())
+    for command in ("/export 1", "/tally 1", "/me"):
+        await client.send_in_group(group, committee.id, command)
+    await client.settled()
+    replies = await client.chat_messages(group)
+    assert [m["text"] for m in replies] == ["请在与我的私聊中使用：点我的名字，再点「开始」。"] * 3
+    await client.send_in_group(group, committee.id, "大家好")  # talk among people: no reply
+    await client.settled()
+    assert len(await client.chat_messages(group)) == 3
+    assert len(await committee.messages()) == private  # nothing was sent privately either
