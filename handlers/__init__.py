@@ -14,6 +14,7 @@ from handlers import (
     drives,
     join,
     objections,
+    results,
     survey_committee,
 )
 
@@ -30,6 +31,7 @@ def build_router() -> Router:
         deliveries.build_router(),
         answering.build_router(),
         objections.build_router(),
+        results.build_router(),
         survey_committee.build_router(),
         drives.build_router(),
         drive_committee.build_router(),

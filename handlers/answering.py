@@ -47,7 +47,7 @@ from surveys.questions import (
     Rating,
     TextQuestion,
 )
-from surveys.schema import SurveyDefinition
+from surveys.schema import ResultsVisibility, SurveyDefinition
 
 TICK = "✓ "
 _RANKED = re.compile(r"^(\d+)\. ")
@@ -165,6 +165,8 @@ class _Answering:
                 lines.append(f"{number}. {local(question.text, self.language)}\n   → {answer}")
         if self.survey.closes_at is not None:
             lines += ["", _("You can change them until the close.")]
+        if self.definition.results_visible is ResultsVisibility.LIVE:
+            lines.append(_("The results so far: /results {number}").format(number=self.survey.id))
         builder = InlineKeyboardBuilder()
         first = where.visible[0].id
         builder.button(

@@ -26,6 +26,7 @@ async def show_help(message: Message, session: AsyncSession, resident: Resident)
         "",
         _("/me — your flat and your role"),
         _("/lang — 中文 / English"),
+        _("/results N — the results of survey N, once they are shown"),
         _("/drives — contribution drives for your flat: your share, your pledge"),
         _("/complaint — report a problem with the works or the management"),
         _("/help — this message"),

@@ -52,22 +52,30 @@ def status_label(status: SurveyStatus) -> str:
     }[status]
 
 
+async def survey_number(message: Message, command: CommandObject) -> int | None:
+    """The N of `/<command> N`; else say how to write it."""
+    number = (command.args or "").strip().lstrip("#")
+    if number.isdigit():
+        return int(number)
+    await message.answer(
+        _(
+            "Send /{command} followed by the survey number, for example /{command} 3. "
+            "/surveys lists the numbers."
+        ).format(command=command.command)
+    )
+    return None
+
+
 async def named_survey(
     message: Message, command: CommandObject, session: AsyncSession
 ) -> Survey | None:
     """The survey `/<command> N` names, if the sender is on its committee; else say why."""
     assert message.from_user is not None
-    number = (command.args or "").strip().lstrip("#")
-    if not number.isdigit():
-        await message.answer(
-            _(
-                "Send /{command} followed by the survey number, for example /{command} 3. "
-                "/surveys lists the numbers."
-            ).format(command=command.command)
-        )
+    number = await survey_number(message, command)
+    if number is None:
         return None
     try:
-        return await survey_for_committee(session, message.from_user.id, int(number))
+        return await survey_for_committee(session, message.from_user.id, number)
     except Refused as refused:
         await message.answer(refusal_text(refused.reason))
         return None

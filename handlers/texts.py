@@ -120,6 +120,10 @@ def refusal_text(reason: Refusal) -> str:
         Refusal.OBJECTIONS_CLOSED: _(
             "The period for objections to this result has ended; objections are no longer accepted."
         ),
+        Refusal.RESULTS_HIDDEN: _(
+            "The results of this survey are shown when it closes, so that nobody is swayed "
+            "by them while answering."
+        ),
         Refusal.ALREADY_OBJECTED: _(
             "You have already filed an objection to this result; the committee has it."
         ),

@@ -42,6 +42,7 @@ class Refusal(enum.Enum):
     NOT_PUBLISHED = "not_published"  # objecting to a result not yet published
     OBJECTIONS_CLOSED = "objections_closed"  # objecting after the window
     ALREADY_OBJECTED = "already_objected"  # a second objection by the same resident
+    RESULTS_HIDDEN = "results_hidden"  # a resident asking for results before the close
 
 
 class Refused(Exception):

@@ -37,7 +37,13 @@ from storage.survey_models import (
 from surveys.answer_codec import choices, decode, encode
 from surveys.flow import AnswerValue, Progress, progress
 from surveys.questions import Question
-from surveys.schema import AnswerPer, SurveyDefinition, SurveyKind, load_definition
+from surveys.schema import (
+    AnswerPer,
+    ResultsVisibility,
+    SurveyDefinition,
+    SurveyKind,
+    load_definition,
+)
 
 # Who answers for a flat: the member the committee designated, else the earliest to join.
 RESPONDENT_FIRST = (Membership.answers_for_flat.desc(), Membership.id)
@@ -412,6 +418,35 @@ async def ballot_of(
     if (await ballot_for(session, survey, resident, ballot.household_id)).id != ballot.id:
         raise Refused(Refusal.NOT_ELIGIBLE)
     return survey, ballot
+
+
+async def member_flat(session: AsyncSession, resident: Resident, survey: Survey) -> int | None:
+    """The resident's confirmed flat in the survey's scope (the first, if several)."""
+    return await session.scalar(
+        select(Membership.household_id)
+        .join(
+            EligibleFlat,
+            (EligibleFlat.household_id == Membership.household_id)
+            & (EligibleFlat.survey_id == survey.id),
+        )
+        .where(Membership.resident_id == resident.id, Membership.status == MembershipStatus.ACTIVE)
+        .order_by(Membership.id)
+        .limit(1)
+    )
+
+
+async def results_for_resident(session: AsyncSession, resident: Resident, survey_id: int) -> Survey:
+    """The survey whose results this resident may read now: theirs (a flat in its scope), and
+    either closed or showing its results live, as its definition says."""
+    survey = await session.get(Survey, survey_id)
+    if survey is None or survey.status is SurveyStatus.DRAFT:
+        raise Refused(Refusal.UNKNOWN_SURVEY)
+    if await member_flat(session, resident, survey) is None:
+        raise Refused(Refusal.NOT_ELIGIBLE)
+    live = definition_of(survey.definition).results_visible is ResultsVisibility.LIVE
+    if survey.status is SurveyStatus.OPEN and not live:
+        raise Refused(Refusal.RESULTS_HIDDEN)
+    return survey
 
 
 async def numbered_survey(session: AsyncSession, number: int) -> Survey:

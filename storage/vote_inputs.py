@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Building, Household, Membership, MembershipStatus, Resident, Unit, utcnow
+from storage.models import Building, Household, Resident, Unit, utcnow
 from storage.refusals import Refusal, Refused
 from storage.residents import flat_named
 from storage.survey_models import EligibleFlat, InputKind, Survey, SurveyStatus, VoteInput
+from storage.surveys import member_flat
 
 RECORDED_KINDS = (InputKind.OBJECTION, InputKind.AFFECTED, InputKind.CONSENT)
 MAX_CHALLENGE = 2000  # characters of an objection to a result
@@ -86,7 +87,7 @@ async def challengeable(session: AsyncSession, resident: Resident, survey_id: in
         raise Refused(Refusal.NOT_PUBLISHED)
     if survey.objections_until <= utcnow():
         raise Refused(Refusal.OBJECTIONS_CLOSED)
-    if await _flat_of(session, resident, survey) is None:
+    if await member_flat(session, resident, survey) is None:
         raise Refused(Refusal.NOT_ELIGIBLE)
     already = await session.scalar(
         select(VoteInput.id).where(
@@ -100,27 +101,13 @@ async def challengeable(session: AsyncSession, resident: Resident, survey_id: in
     return survey
 
 
-async def _flat_of(session: AsyncSession, resident: Resident, survey: Survey) -> int | None:
-    return await session.scalar(
-        select(Membership.household_id)
-        .join(
-            EligibleFlat,
-            (EligibleFlat.household_id == Membership.household_id)
-            & (EligibleFlat.survey_id == survey.id),
-        )
-        .where(Membership.resident_id == resident.id, Membership.status == MembershipStatus.ACTIVE)
-        .order_by(Membership.id)
-        .limit(1)
-    )
-
-
 async def file_challenge(
     session: AsyncSession, resident: Resident, survey_id: int, text: str
 ) -> VoteInput:
     """A resident's objection to a published result, kept with its text and time. Each
     resident files one per survey; filing again is refused, so nothing is overwritten."""
     survey = await challengeable(session, resident, survey_id)
-    household_id = await _flat_of(session, resident, survey)
+    household_id = await member_flat(session, resident, survey)
     assert household_id is not None
     challenge = VoteInput(
         survey_id=survey.id,

@@ -15,14 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
+from handlers.survey_notices import invitation_message
 from storage.committee import compound_named
 from storage.models import Membership
 from storage.models import Resident as ResidentRow
 from storage.survey_models import Survey
 from storage.surveys import (
     ballot_for,
+    close_survey,
     create_survey,
     definition_of,
+    invitations,
     open_survey,
     record_answer,
     scope_named,
@@ -162,3 +165,67 @@ async def test_the_json_the_chat_and_the_spreadsheet_give_the_same_figures(
     assert [(Decimal(str(r[2])), Decimal(str(r[3]))) for r in sheet_checks] == [
         (Decimal(str(c["figure"])), Decimal(str(c["base"]))) for c in checks.values()
     ]
+
+
+LIVE_SURVEY = """
+kind: opinion
+title: 楼道灯改造意见
+results_visible: {visible}
+questions:
+  - id: lights
+    type: single
+    text: 楼道灯换成哪种？
+    options:
+      - {{id: sensor, text: 声控感应灯}}
+      - {{id: switch, text: 普通开关灯}}
+"""
+
+
+async def _opinion(sessions: Sessions, visible: str) -> Survey:
+    async with sessions() as session, session.begin():
+        compound = await compound_named(session, COMPOUND)
+        scope = await scope_named(session, compound.id, "1栋", "1单元")
+        text = LIVE_SURVEY.format(visible=visible)
+        survey = await create_survey(session, compound.id, text, scope)
+        await open_survey(session, survey)
+        return survey
+
+
+async def test_residents_see_live_results_only_where_the_survey_says(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    owner = await client.resident("看结果的业主")
+    await owner.scan(codes.flats["1栋/1单元/101"])
+    await owner.next_message()
+    outsider = await client.resident("外单元业主")
+    await outsider.scan(codes.flats["2栋/1单元/101"])
+    await outsider.next_message()
+    await settle(outsider)
+    live = await _opinion(sessions, "live")
+    hidden = await _opinion(sessions, "after_close")
+
+    async with sessions() as session:
+        [invited] = await invitations(session, live)
+    text, markup = invitation_message(live, invited, None, linli.i18n, linli.settings.tz)
+    await linli.bot.send_message(owner.id, text, reply_markup=markup)
+    await owner.next_message()
+    await owner.press("开始作答")
+    await owner.next_message()  # the question
+    await owner.press("声控感应灯")
+    await owner.next_message()  # ✓ 问题 1
+    receipt = (await owner.next_message())["text"]
+    assert f"/results {live.id}" in receipt
+
+    await owner.send(f"/results {live.id}")
+    assert "声控感应灯: 1 户" in (await owner.next_message())["text"]
+    await owner.send(f"/results {hidden.id}")
+    assert "征询结束后公布" in (await owner.next_message())["text"]
+    await outsider.send(f"/results {live.id}")
+    assert "不是针对您家" in (await outsider.next_message())["text"]
+    await owner.send("/results")
+    assert "/results 3" in (await owner.next_message())["text"]
+
+    async with sessions() as session, session.begin():
+        await close_survey(session, await session.get(Survey, hidden.id))
+    await owner.send(f"/results {hidden.id}")
+    assert "楼道灯换成哪种" in (await owner.next_message())["text"]
