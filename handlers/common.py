@@ -43,6 +43,7 @@ async def show_help(message: Message, session: AsyncSession, resident: Resident)
             _("/export N — the spreadsheet of survey N"),
             _("/close N — close survey N"),
             _("/publish N — publish the result of survey N to its residents"),
+            _("/paper N FLAT 反对|受影响|同意 — record a paper objection or consent for vote N"),
             _("/unpaid N — drive N's progress and its unpaid money pledges"),
             _("/paid N FLAT YUAN — record a payment to drive N, e.g. /paid 2 3栋/2单元/501 1500"),
             _("/ledger N — the spreadsheet of drive N"),

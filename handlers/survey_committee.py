@@ -22,7 +22,7 @@ from storage.committee import compounds_of
 from storage.notices import queue_notice
 from storage.outbox import Json, Outgoing
 from storage.refusals import Refusal, Refused
-from storage.survey_models import Survey, SurveyStatus
+from storage.survey_models import InputKind, Survey, SurveyStatus
 from storage.surveys import (
     close_survey,
     definition_of,
@@ -39,7 +39,7 @@ from storage.tallies import (
     survey_records,
     tally_survey,
 )
-from storage.vote_inputs import challenge_count
+from storage.vote_inputs import challenge_count, flat_in_survey, record_input
 from surveys.schema import SurveyDefinition
 
 
@@ -233,8 +233,54 @@ async def publish(
     )
 
 
+PAPER_KINDS = {
+    "objection": InputKind.OBJECTION,
+    "反对": InputKind.OBJECTION,
+    "affected": InputKind.AFFECTED,
+    "受影响": InputKind.AFFECTED,
+    "consent": InputKind.CONSENT,
+    "同意": InputKind.CONSENT,
+}
+
+
+async def record_paper(message: Message, command: CommandObject, session: AsyncSession) -> None:
+    """`/paper N FLAT KIND`: a written objection, an affected flat or its consent, received on
+    paper, for a flat of survey N's scope."""
+    parts = (command.args or "").split()
+    if len(parts) != 3 or not parts[0].lstrip("#").isdigit() or parts[2] not in PAPER_KINDS:
+        await message.answer(
+            _(
+                "Send /paper, the survey number, the flat and what was handed in: "
+                "反对 (a written objection), 受影响 (a flat directly affected) or 同意 (its "
+                "consent), for example /paper 3 3栋/2单元/501 反对."
+            )
+        )
+        return
+    number, flat, kind = int(parts[0].lstrip("#")), parts[1], PAPER_KINDS[parts[2]]
+    assert message.from_user is not None
+    try:
+        survey = await survey_for_committee(session, message.from_user.id, number)
+        household_id = await flat_in_survey(session, survey, flat)
+        recorded = await record_input(session, survey, household_id, kind)
+    except Refused as refused:
+        await message.answer(refusal_text(refused.reason))
+        return
+    except LookupError:
+        await message.answer(
+            _("{flat} is not a flat of survey #{number}.").format(flat=flat, number=number)
+        )
+        return
+    reply = (
+        _("Recorded for survey #{number}. /tally {number} counts it.")
+        if recorded
+        else _("This was already recorded for survey #{number}.")
+    )
+    await message.answer(reply.format(number=number))
+
+
 def build_router() -> Router:
     router = Router(name="survey_committee")
+    router.message.register(record_paper, Command("paper"))
     router.message.register(list_surveys, Command("surveys"))
     router.message.register(close, Command("close"))
     router.message.register(tally, Command("tally"))

@@ -229,3 +229,21 @@ async def test_residents_see_live_results_only_where_the_survey_says(
         await close_survey(session, await session.get(Survey, hidden.id))
     await owner.send(f"/results {hidden.id}")
     assert "楼道灯换成哪种" in (await owner.next_message())["text"]
+
+
+async def test_the_committee_records_paper_objections_in_chat(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> None:
+    number, _owners = await _vote(client, codes, sessions, [Answer.APPROVE] * 6)
+    await committee.send(f"/paper {number} 1栋/1单元/102 反对")
+    assert "已登记" in (await committee.next_message())["text"]
+    await committee.send(f"/paper {number} 1栋/1单元/102 反对")
+    assert "已登记过" in (await committee.next_message())["text"]
+    await committee.send(f"/paper {number} 2栋/1单元/101 反对")
+    assert "不在第" in (await committee.next_message())["text"]
+    await committee.send(f"/paper {number} 1栋/1单元/102 签字")
+    assert "例如 /paper 3" in (await committee.next_message())["text"]
+
+    await committee.send(f"/tally {number}")
+    text = (await committee.next_message())["text"]
+    assert "书面反对意见：1 份" in text and "【未通过：票数达到要求，但被异议" in text

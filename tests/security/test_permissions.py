@@ -37,6 +37,7 @@ COMMANDS = [
     Row("/unpaid {drive}"),
     Row("/paid {drive} 1栋/1单元/101 100"),
     Row("/ledger {drive}"),
+    Row("/paper {survey} 2栋/1单元/102 反对", shows="已登记"),
     Row("/close {survey}"),
     Row("/publish {survey}"),
 ]
