@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.buttons import remove_buttons
 from handlers.callbacks import AnswerPress, BallotStep, StartBallot
 from handlers.drive_texts import linked_share_notice
-from handlers.objections import writing_objection
 from handlers.survey_texts import agree_label, answer_text, how_to_answer, local, rejection_text
 from handlers.texts import refusal_text
 from storage.models import Resident
@@ -274,6 +273,15 @@ async def _visible(answering: _Answering, question_id: str) -> Question:
     raise AnswerRejected(RejectReason.MALFORMED)  # a button of a question no longer asked
 
 
+async def _pressed_question(
+    session: AsyncSession, resident: Resident, pressed: AnswerPress | BallotStep, i18n: I18n
+) -> tuple[_Answering, Question]:
+    """The ballot and the visible question a press names."""
+    return await _question_in_hand(
+        session, resident, pressed.ballot_id, pressed.question_id, i18n.current_locale
+    )
+
+
 async def pressed_answer(
     query: CallbackQuery,
     callback_data: AnswerPress,
@@ -283,13 +291,7 @@ async def pressed_answer(
 ) -> None:
     assert isinstance(query.message, Message)
     async with _answering_press(query):
-        answering, question = await _question_in_hand(
-            session,
-            resident,
-            callback_data.ballot_id,
-            callback_data.question_id,
-            i18n.current_locale,
-        )
+        answering, question = await _pressed_question(session, resident, callback_data, i18n)
         if isinstance(question, MultipleChoice | Ranking):
             await _toggle(query, answering, question, callback_data.choice)
             return
@@ -326,13 +328,7 @@ async def pressed_step(
 ) -> None:
     assert isinstance(query.message, Message)
     async with _answering_press(query):
-        answering, question = await _question_in_hand(
-            session,
-            resident,
-            callback_data.ballot_id,
-            callback_data.question_id,
-            i18n.current_locale,
-        )
+        answering, question = await _pressed_question(session, resident, callback_data, i18n)
         if callback_data.action == "done":
             picked = _picked_on(query.message.reply_markup, question)
             await answering.record(query.message, question, picked, pressed=True)
@@ -366,11 +362,7 @@ async def typed_answer(
 
 
 def _awaiting_answer(message: Message, resident: Resident | None = None) -> bool:
-    return (
-        resident is not None
-        and resident.awaiting_answer is not None
-        and not writing_objection(message, resident)
-    )
+    return resident is not None and resident.awaiting_answer is not None
 
 
 def build_router() -> Router:

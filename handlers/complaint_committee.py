@@ -22,12 +22,11 @@ from handlers.complaint_notices import tell_reporter
 from handlers.complaint_texts import committee_view, limit_text, row_line, state_label
 from handlers.conversation import InStep
 from handlers.texts import refusal_text
-from storage.committee import compounds_of
+from storage.committee import committee_of, compounds_of
 from storage.complaints import (
     ComplaintRow,
     assign,
     change_state,
-    committee_of,
     complaint_for_committee,
     complaint_row,
     complaint_rows,

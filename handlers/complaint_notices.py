@@ -13,7 +13,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.complaint_texts import reporter_notice, row_line
-from storage.complaints import ComplaintRow, committee_of, overdue_complaints
+from storage.committee import committee_of
+from storage.complaints import ComplaintRow, overdue_complaints
 from storage.notices import queue_notice
 from storage.outbox import Outgoing
 from surveys.complaint_rules import State

@@ -13,17 +13,16 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import ObjectToResult
+from handlers.conversation import InStep
+from handlers.localized import messages_to
 from handlers.texts import flat_label, refusal_text
-from storage.committee import member_languages
+from storage.committee import committee_of
+from storage.conversations import clear_step, set_step
 from storage.models import Resident
 from storage.notices import queue_notice
-from storage.outbox import Outgoing
 from storage.refusals import Refused
 from storage.residents import flats_by_id
 from storage.vote_inputs import MAX_CHALLENGE, challengeable, file_challenge
-
-# Resident.awaiting_answer while an objection is being written: "objection:<survey id>".
-AWAITING = "objection:"
 
 
 def objection_button(survey_id: int) -> InlineKeyboardMarkup:
@@ -34,10 +33,6 @@ def objection_button(survey_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def writing_objection(message: Message, resident: Resident | None = None) -> bool:
-    return resident is not None and (resident.awaiting_answer or "").startswith(AWAITING)
-
-
 async def begin_objection(
     query: CallbackQuery, callback_data: ObjectToResult, session: AsyncSession, resident: Resident
 ) -> None:
@@ -46,7 +41,7 @@ async def begin_objection(
     except Refused as refused:
         await query.answer(refusal_text(refused.reason), show_alert=True)
         return
-    resident.awaiting_answer = f"{AWAITING}{survey.id}"
+    await set_step(session, resident, f"objection:{survey.id}")
     await query.answer()
     assert query.message is not None
     await query.message.answer(
@@ -58,19 +53,23 @@ async def begin_objection(
 
 
 async def objection_text(
-    message: Message, session: AsyncSession, resident: Resident, i18n: I18n, zone: ZoneInfo
+    message: Message,
+    step: list[str],
+    session: AsyncSession,
+    resident: Resident,
+    i18n: I18n,
+    zone: ZoneInfo,
 ) -> None:
-    assert resident.awaiting_answer is not None and message.text is not None
-    survey_id = int(resident.awaiting_answer.removeprefix(AWAITING))
-    resident.awaiting_answer = None
-    if len(message.text) > MAX_CHALLENGE:
-        resident.awaiting_answer = f"{AWAITING}{survey_id}"
+    assert message.text is not None
+    survey_id = int(step[0])
+    if len(message.text) > MAX_CHALLENGE:  # the step stays: they may send a shorter one
         await message.answer(
             _("Your objection is {length} characters long; please shorten it to {limit}.").format(
                 length=len(message.text), limit=MAX_CHALLENGE
             )
         )
         return
+    await clear_step(session, resident)
     try:
         objection = await file_challenge(session, resident, survey_id, message.text)
     except Refused as refused:
@@ -82,15 +81,14 @@ async def objection_text(
         ).format(number=survey_id)
     )
     flat = (await flats_by_id(session, [objection.household_id]))[objection.household_id]
-    told = []
-    for telegram_id, language in await member_languages(session, flat.compound_id):
-        with i18n.use_locale(language or i18n.default_locale):
-            text = _("Objection to the result of #{number} from {flat}:\n{text}").format(
-                number=survey_id, flat=flat_label(flat), text=objection.text
-            )
-        told.append(
-            Outgoing(chat_id=telegram_id, text=text, key=f"objection:{objection.id}:{telegram_id}")
-        )
+    members = await committee_of(session, flat.compound_id)
+    told = messages_to(
+        ((m.telegram_id, m.language) for m in members),
+        i18n,
+        lambda: _("Objection to the result of #{number} from {flat}:\n{text}").format(
+            number=survey_id, flat=flat_label(flat), text=objection.text
+        ),
+    )
     key = f"objection:{objection.id}"
     await queue_notice(session, "objection", told, compound_id=flat.compound_id, key=key, zone=zone)
 
@@ -98,5 +96,5 @@ async def objection_text(
 def build_router() -> Router:
     router = Router(name="objections")
     router.callback_query.register(begin_objection, ObjectToResult.filter())
-    router.message.register(objection_text, F.text, ~F.text.startswith("/"), writing_objection)
+    router.message.register(objection_text, F.text, InStep("objection"))
     return router

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.localized import messages_to
 from handlers.survey_notices import reminder_message, survey_notices
-from storage.committee import member_languages
+from storage.committee import committee_of
 from storage.notices import broadcast_with_key, notice_time, queue_notice
 from storage.outbox import Outgoing
 from storage.survey_models import Survey
@@ -53,8 +53,12 @@ async def close_due_surveys(
     for survey in await surveys_past_close(session, now):
         await close_survey(session, survey)
         counts = await turnout(session, survey)
-        members = await member_languages(session, survey.compound_id)
-        messages = messages_to(members, i18n, partial(_closed_text, survey.id, counts))
+        members = await committee_of(session, survey.compound_id)
+        messages = messages_to(
+            ((m.telegram_id, m.language) for m in members),
+            i18n,
+            partial(_closed_text, survey.id, counts),
+        )
         key = f"survey-closed:{survey.id}"
         queued += await _queue(session, survey, "survey_closed", key, messages, zone, now)
     return queued

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,18 +66,32 @@ async def all_members(session: AsyncSession) -> Sequence[tuple[int, str]]:
     return [(row[0], row[1]) for row in result]
 
 
-async def member_languages(
-    session: AsyncSession, compound_id: int | None = None
-) -> Sequence[tuple[int, str | None]]:
-    """(Telegram id, chosen language) of the committee members of a compound, or of every
-    compound: for their command menus and the notices they get."""
-    query = select(CommitteeMember.telegram_id, Resident.language).outerjoin(
-        Resident, Resident.telegram_id == CommitteeMember.telegram_id
+async def member_languages(session: AsyncSession) -> Sequence[tuple[int, str | None]]:
+    """(Telegram id, chosen language) of every committee member, for their command menus."""
+    result = await session.execute(
+        select(CommitteeMember.telegram_id, Resident.language)
+        .outerjoin(Resident, Resident.telegram_id == CommitteeMember.telegram_id)
+        .distinct()
     )
-    if compound_id is not None:
-        query = query.where(CommitteeMember.compound_id == compound_id)
-    result = await session.execute(query.distinct())
     return [(row[0], row[1]) for row in result]
+
+
+@dataclass(frozen=True)
+class Member:
+    telegram_id: int
+    language: str | None
+    name: str | None
+
+
+async def committee_of(session: AsyncSession, compound_id: int) -> list[Member]:
+    """The compound's committee members with their language and name, to notify and assign."""
+    rows = await session.execute(
+        select(CommitteeMember.telegram_id, Resident.language, Resident.full_name)
+        .outerjoin(Resident, Resident.telegram_id == CommitteeMember.telegram_id)
+        .where(CommitteeMember.compound_id == compound_id)
+        .order_by(CommitteeMember.id)
+    )
+    return [Member(*row) for row in rows.all()]
 
 
 async def compounds_of(session: AsyncSession, telegram_id: int) -> list[int]:

@@ -15,7 +15,6 @@ from storage.committee import compounds_of, member_ids
 from storage.complaint_models import Complaint, ComplaintEvent, ComplaintPhoto
 from storage.models import (
     Building,
-    CommitteeMember,
     Household,
     Membership,
     MembershipStatus,
@@ -321,21 +320,3 @@ async def complaint_events(session: AsyncSession, complaint: Complaint) -> list[
         .order_by(ComplaintEvent.id)
     )
     return list(result)
-
-
-@dataclass(frozen=True)
-class Member:
-    telegram_id: int
-    language: str | None
-    name: str | None
-
-
-async def committee_of(session: AsyncSession, compound_id: int) -> list[Member]:
-    """The compound's committee members with their language and name, to notify and assign."""
-    rows = await session.execute(
-        select(CommitteeMember.telegram_id, Resident.language, Resident.full_name)
-        .outerjoin(Resident, Resident.telegram_id == CommitteeMember.telegram_id)
-        .where(CommitteeMember.compound_id == compound_id)
-        .order_by(CommitteeMember.id)
-    )
-    return [Member(*row) for row in rows.all()]

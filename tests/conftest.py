@@ -18,6 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.sandbox import Sandbox, SandboxClient
+from bot.sandbox.server import DEFAULT_BOT_USERNAME
 from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.models import Base
@@ -87,6 +89,25 @@ async def _execute(url: str, sql: str) -> None:
             await connection.execute(text(sql))
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def bot_username() -> str:
+    """The bot the sandbox plays; a suite whose deep links name a bot overrides it."""
+    return DEFAULT_BOT_USERNAME
+
+
+@pytest.fixture
+async def sandbox(bot_username: str) -> AsyncIterator[Sandbox]:
+    async with Sandbox(bot_username=bot_username) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
+    assert sandbox.url is not None
+    async with SandboxClient(sandbox.url) as client:
+        yield client
 
 
 @pytest.fixture

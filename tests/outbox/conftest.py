@@ -42,19 +42,6 @@ FAST = DispatchPolicy(
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
-    assert sandbox.url is not None
-    async with SandboxClient(sandbox.url) as client:
-        yield client
-
-
-@pytest.fixture
 async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
     assert sandbox.url is not None
     bot = build_bot(BOT_TOKEN, sandbox.url)

@@ -17,10 +17,10 @@ from bot.app import Linli
 from bot.outbox_dispatcher import OutboxDispatcher
 from bot.sandbox import Sandbox, SandboxClient
 from bot.webhook import SECRET_HEADER
-from tests.bot.conftest import Codes, bot_settings, client, codes, committee, linli, sandbox
+from tests.bot.conftest import Codes, bot_settings, bot_username, codes, committee, linli
 from tests.bot.processes import FAST_OUTBOX, WEBHOOK_SECRET, webhook_server
 
-__all__ = ["client", "codes", "committee", "linli", "sandbox", "webhook"]
+__all__ = ["bot_username", "codes", "committee", "linli", "webhook"]
 
 
 @dataclass

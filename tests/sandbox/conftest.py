@@ -15,19 +15,6 @@ from bot.sandbox import Resident, Sandbox, SandboxClient
 TOKEN = "123456:sandbox-test_token"
 
 
-@pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-async def client(sandbox: Sandbox) -> AsyncIterator[SandboxClient]:
-    assert sandbox.url is not None
-    async with SandboxClient(sandbox.url) as client:
-        yield client
-
-
 class QuickSession(AiohttpSession):
     """aiogram's session without the 0.25 s pause on close that lets TLS connections wind
     down: talking plain HTTP to localhost, it only slows every test.

@@ -22,17 +22,16 @@ from surveys.cost_sharing import Plan
 from tests.bot.conftest import (
     COMPOUND,
     Codes,
-    client,
+    bot_username,
     codes,
     committee,
     linli,
-    sandbox,
     settle,
     small_register,
 )
 from tests.bot.surveying import at_the_question, open_vote, owners
 
-__all__ = ["client", "codes", "committee", "linli", "sandbox", "world"]
+__all__ = ["bot_username", "codes", "committee", "linli", "world"]
 Sessions = async_sessionmaker[AsyncSession]
 OTHER = "安居苑"
 NOT_COMMITTEE = "只有本小区的委员会成员可以进行此操作"
