@@ -17,7 +17,7 @@ COPY storage ./storage
 # the build if a catalogue or the font is missing.
 RUN pip install . \
  && python -c "from bot.app import LOCALES; assert list(LOCALES.glob('*/LC_MESSAGES/linli.mo'))" \
- && python -c "from bot.fonts import cjk_font_path; cjk_font_path()" \
+ && python -c "from bot.documents.fonts import cjk_font_path; cjk_font_path()" \
  && rm -rf /src
 
 RUN useradd --create-home --uid 10001 linli

@@ -51,11 +51,11 @@ from bench.processes import (
 )
 from bot.app import build_bot, build_i18n
 from bot.sandbox import Resident, SandboxClient
-from handlers.survey_notices import invitation_message
+from handlers.surveys.notices import invitation_message
 from storage import migrate
 from storage.db import create_engine, session_factory
-from storage.survey_models import AnswerEvent, Ballot, ScopeKind
-from storage.surveys import Scope, create_survey, invitations, open_survey
+from storage.surveys.models import AnswerEvent, Ballot, ScopeKind
+from storage.surveys.queries import Scope, create_survey, invitations, open_survey
 
 VOTE = """\
 kind: vote

@@ -31,7 +31,7 @@ from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher, Pace
 from bot.sandbox import SandboxClient
 from storage import migrate
 from storage.db import create_engine, session_factory
-from storage.outbox import Outgoing, delivery, enqueue_many, open_broadcast
+from storage.outbox.queue import Outgoing, delivery, enqueue_many, open_broadcast
 
 
 @dataclass

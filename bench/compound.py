@@ -1,7 +1,7 @@
 """Shared by the benchmarks: a generated compound of any size, an elevator vote every flat of
 it answered, owners linked to flats, and throw-away databases on SQLite and PostgreSQL.
 
-Rows go in by bulk insert (storage.register.import_register would take minutes at 50,000
+Rows go in by bulk insert (storage.joining.register.import_register would take minutes at 50,000
 flats): buildings of 6 units × 12 flats; 2% of the flats held by the developer, 4% owned in
 pairs by one owner, about 75% with an owner number of their own and the rest with none."""
 
@@ -34,10 +34,10 @@ from storage.models import (
     Verification,
     utcnow,
 )
-from storage.survey_models import Answer, AnswerChoice, Ballot, InputKind, ScopeKind, VoteInput
-from storage.surveys import Scope, create_survey, open_survey
-from surveys.answer_codec import encode
-from surveys.templates import template_text
+from storage.surveys.models import Answer, AnswerChoice, Ballot, InputKind, ScopeKind, VoteInput
+from storage.surveys.queries import Scope, create_survey, open_survey
+from surveys.voting.answer_codec import encode
+from surveys.voting.templates import template_text
 
 POSTGRES_URL = os.environ.get(
     "LINLI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -4,8 +4,8 @@ PostgreSQL, against a bare GROUP BY over the same answer rows.
 The compound and its answers come from bench.compound (70% approve, 20% reject, 10% abstain).
 Printed per backend, best of --runs:
 
-- tally: `storage.tallies.tally_survey` (participation, options, the decided question with the
-  head rule and blocks, the breakdown by building and unit);
+- tally: `storage.surveys.tallies.tally_survey` (participation, options, the decided question
+  with the head rule and blocks, the breakdown by building and unit);
 - bare: the question and option counts of the submitted ballots, one GROUP BY;
 - their ratio (target ≤ 2×), with a tally under 1 s.
 
@@ -30,8 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bench.compound import DATABASES, answered_vote
 from storage import migrate
 from storage.db import create_engine, session_factory
-from storage.survey_models import AnswerChoice, Ballot, Survey
-from storage.tallies import tally_survey
+from storage.surveys.models import AnswerChoice, Ballot, Survey
+from storage.surveys.tallies import tally_survey
 
 
 @dataclass(frozen=True)

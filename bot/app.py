@@ -24,9 +24,9 @@ from bot.polling import poll
 from bot.schedules import SchedulePolicy, Schedules
 from bot.settings import Settings
 from handlers import build_router
-from handlers.flood import FloodLimit
-from handlers.menu import register_menus
-from handlers.middlewares import ResidentContext, ResidentLocale, UpdateTransaction
+from handlers.shared.flood import FloodLimit
+from handlers.shared.menu import register_menus
+from handlers.shared.middlewares import ResidentContext, ResidentLocale, UpdateTransaction
 from storage.committee import member_languages
 from storage.db import create_engine, session_factory
 from storage.migrate import ensure_current
@@ -69,10 +69,10 @@ def build_dispatcher(
     ResidentLocale(i18n).setup(dispatcher)
     dispatcher["join_key"] = settings.secret_key
     dispatcher["zone"] = zone
-    dispatcher["render_chart"] = renderer("bot.reports", "chart_png")
-    dispatcher["render_export"] = partial(renderer("bot.reports", "export_xlsx"), tz=zone)
-    dispatcher["render_ledger"] = renderer("bot.records_xlsx", "ledger_xlsx")
-    dispatcher["render_complaints"] = renderer("bot.records_xlsx", "complaints_xlsx")
+    dispatcher["render_chart"] = renderer("bot.documents.reports", "chart_png")
+    dispatcher["render_export"] = partial(renderer("bot.documents.reports", "export_xlsx"), tz=zone)
+    dispatcher["render_ledger"] = renderer("bot.documents.records_xlsx", "ledger_xlsx")
+    dispatcher["render_complaints"] = renderer("bot.documents.records_xlsx", "complaints_xlsx")
     dispatcher["complaint_limits"] = settings.complaint_limits
     dispatcher.include_router(build_router())
     return dispatcher

@@ -21,8 +21,8 @@ from bot.settings import Settings, SettingsError, load_settings
 from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.refusals import Refused
-from storage.surveys import numbered_survey
-from surveys.money import yuan
+from storage.surveys.queries import numbered_survey
+from surveys.drives.money import yuan
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -60,7 +60,7 @@ def friendly(command: Callable[P, T]) -> Callable[P, T]:
 def _refusal_sentence(refused: Refused) -> str:
     """The sentence the chat would give, in the deployment's language."""
     from bot.app import build_i18n
-    from handlers.texts import refusal_text
+    from handlers.shared.texts import refusal_text
 
     i18n = build_i18n(load_settings().default_language)
     with i18n.context(), i18n.use_locale(i18n.default_locale):
@@ -230,9 +230,9 @@ def import_households(file: Path, compound: str) -> None:
     """Import or update the household register (CSV or XLSX; columns in README.md).
 
     Any bad row stops the import and nothing is written; every bad row is listed."""
-    from bot.register_file import RegisterFileError, read_register_file
-    from storage.register import ImportReport, import_register
-    from surveys.register import RegisterError, parse_register
+    from bot.documents.register_file import RegisterFileError, read_register_file
+    from storage.joining.register import ImportReport, import_register
+    from surveys.joining.register import RegisterError, parse_register
 
     try:
         flats = parse_register(*read_register_file(file))
@@ -273,9 +273,9 @@ def qr(
 ) -> None:
     """Issue join codes and write QR posters: a PNG per code, A4 sheets per unit."""
     from bot.app import build_i18n
-    from bot.join_posters import write_posters
+    from bot.documents.join_posters import write_posters
     from storage.committee import compound_named
-    from storage.join_codes import IssuedCode, issue_codes
+    from storage.joining.codes import IssuedCode, issue_codes
     from storage.models import utcnow
 
     config = settings()
@@ -311,7 +311,7 @@ def codes() -> None:
 @friendly
 def codes_revoke(code_ids: tuple[int, ...]) -> None:
     """Stop codes from working (numbers from codes.csv). Linked residents stay linked."""
-    from storage.join_codes import revoke
+    from storage.joining.codes import revoke
 
     async def revoke_all(session: AsyncSession) -> int:
         return await revoke(session, code_ids)
@@ -327,7 +327,7 @@ def survey() -> None:
 @survey.command("templates")
 def survey_templates() -> None:
     """List the built-in templates of the renovation programme."""
-    from surveys.templates import load_template, template_names
+    from surveys.voting.templates import load_template, template_names
 
     for name in template_names():
         click.echo(f"{name}\t{load_template(name).title.zh_CN}")
@@ -344,10 +344,10 @@ def survey_create(source: str, compound: str, building: str | None, unit: str | 
 
     It is created closed; `linli survey open N` opens it and tells the residents."""
     from storage.committee import compound_named
-    from storage.survey_models import Survey
-    from storage.surveys import create_survey, scope_named
-    from surveys.schema import SchemaError, load_definition
-    from surveys.templates import template_names, template_text
+    from storage.surveys.models import Survey
+    from storage.surveys.queries import create_survey, scope_named
+    from surveys.voting.schema import SchemaError, load_definition
+    from surveys.voting.templates import template_names, template_text
 
     path = Path(source)
     if path.is_file():
@@ -378,7 +378,7 @@ def survey_create(source: str, compound: str, building: str | None, unit: str | 
 @friendly
 def survey_list(compound: str) -> None:
     from storage.committee import compound_named
-    from storage.surveys import surveys_of, turnout
+    from storage.surveys.queries import surveys_of, turnout
 
     async def listing(session: AsyncSession) -> list[str]:
         place = await compound_named(session, compound)
@@ -401,10 +401,10 @@ def survey_list(compound: str) -> None:
 def survey_open(number: int, days: int | None) -> None:
     """Open a survey: fix the eligible flats from the register and tell the residents."""
     from bot.app import build_i18n
-    from handlers.survey_notices import announce_opening
+    from handlers.surveys.notices import announce_opening
     from storage.models import utcnow
-    from storage.survey_models import Survey
-    from storage.surveys import open_survey
+    from storage.surveys.models import Survey
+    from storage.surveys.queries import open_survey
 
     config = settings()
 
@@ -428,7 +428,7 @@ def survey_open(number: int, days: int | None) -> None:
 @click.argument("number", type=int)
 @friendly
 def survey_close(number: int) -> None:
-    from storage.surveys import close_survey
+    from storage.surveys.queries import close_survey
 
     async def close(session: AsyncSession) -> None:
         found = await numbered_survey(session, number)
@@ -458,8 +458,8 @@ def vote() -> None:
 @friendly
 def vote_record(number: int, flat: str, kind: str, note: str) -> None:
     """Record a paper input to survey NUMBER for one flat of its scope."""
-    from storage.survey_models import InputKind
-    from storage.vote_inputs import flat_in_survey, record_input
+    from storage.surveys.models import InputKind
+    from storage.surveys.vote_inputs import flat_in_survey, record_input
 
     async def record(session: AsyncSession) -> bool:
         found = await numbered_survey(session, number)
@@ -477,7 +477,7 @@ def vote_record(number: int, flat: str, kind: str, note: str) -> None:
 @friendly
 def vote_inputs(number: int) -> None:
     """List the paper inputs and the objections to the result of survey NUMBER."""
-    from storage.vote_inputs import RecordedInput, inputs_of
+    from storage.surveys.vote_inputs import RecordedInput, inputs_of
 
     async def listing(session: AsyncSession) -> Sequence[RecordedInput]:
         return await inputs_of(session, await numbered_survey(session, number))
@@ -494,10 +494,10 @@ def tally(number: int, as_json: bool) -> None:
     """Print the results of survey NUMBER as they stand (submitted ballots only)."""
     import json
 
-    from bot.reports import summary_text
-    from storage.survey_models import Survey
-    from storage.surveys import definition_of
-    from storage.tallies import SurveyTally, tally_survey
+    from bot.documents.reports import summary_text
+    from storage.surveys.models import Survey
+    from storage.surveys.queries import definition_of
+    from storage.surveys.tallies import SurveyTally, tally_survey
 
     async def count(session: AsyncSession) -> tuple[Survey, SurveyTally]:
         # One snapshot for all the figures, even while answers come in.
@@ -529,10 +529,10 @@ def tally(number: int, as_json: bool) -> None:
 def export(number: int, out: Path, chart: Path | None) -> None:
     """Export survey NUMBER for the committee. Named ballots list every flat of the scope
     with its area, owner head and answers, so that anyone can recompute the tally."""
-    from bot.reports import chart_png, export_xlsx
-    from storage.survey_models import Survey
-    from storage.surveys import definition_of
-    from storage.tallies import SurveyRecords, SurveyTally, survey_records, tally_survey
+    from bot.documents.reports import chart_png, export_xlsx
+    from storage.surveys.models import Survey
+    from storage.surveys.queries import definition_of
+    from storage.surveys.tallies import SurveyRecords, SurveyTally, survey_records, tally_survey
 
     config = settings()
 
@@ -594,11 +594,11 @@ def drive_create(
 
     It is created closed; `linli drive open N` opens it and tells the residents."""
     from storage.committee import compound_named
-    from storage.contribution_models import Drive
-    from storage.drives import DriveTerms, create_drive
-    from storage.surveys import scope_named
-    from surveys.cost_sharing import Plan, SharingError
-    from surveys.money import MoneyError, parse_yuan
+    from storage.drives.models import Drive
+    from storage.drives.queries import DriveTerms, create_drive
+    from storage.surveys.queries import scope_named
+    from surveys.drives.cost_sharing import Plan, SharingError
+    from surveys.drives.money import MoneyError, parse_yuan
 
     config = settings()
     reminder = config.pledge_reminder_days if remind_days is None else remind_days
@@ -640,7 +640,7 @@ def _end_of_day(day: datetime, zone: ZoneInfo) -> datetime:
 @friendly
 def drive_list(compound: str) -> None:
     from storage.committee import compound_named
-    from storage.drives import drive_progress, drives_of
+    from storage.drives.queries import drive_progress, drives_of
 
     async def listing(session: AsyncSession) -> list[str]:
         place = await compound_named(session, compound)
@@ -664,8 +664,8 @@ def drive_list(compound: str) -> None:
 def drive_open(number: int) -> None:
     """Open a drive for pledges and tell every confirmed resident of its flats."""
     from bot.app import build_i18n
-    from handlers.drive_notices import announce_drive
-    from storage.drives import numbered_drive, open_drive
+    from handlers.drives.notices import announce_drive
+    from storage.drives.queries import numbered_drive, open_drive
 
     config = settings()
 
@@ -682,7 +682,7 @@ def drive_open(number: int) -> None:
 @click.argument("number", type=int)
 @friendly
 def drive_close(number: int) -> None:
-    from storage.drives import close_drive, numbered_drive
+    from storage.drives.queries import close_drive, numbered_drive
 
     async def close(session: AsyncSession) -> None:
         await close_drive(session, await numbered_drive(session, number))
@@ -698,9 +698,9 @@ def drive_close(number: int) -> None:
 @friendly
 def drive_pay(number: int, flat: str, amount: str) -> None:
     """Record money received from a flat (partial payments add up)."""
-    from storage.drives import numbered_drive, record_payment
+    from storage.drives.queries import numbered_drive, record_payment
     from storage.residents import flat_named
-    from surveys.money import MoneyError, parse_yuan
+    from surveys.drives.money import MoneyError, parse_yuan
 
     try:
         fen = parse_yuan(amount)
@@ -726,8 +726,8 @@ def drive_pay(number: int, flat: str, amount: str) -> None:
 @friendly
 def drive_export(number: int, out: Path) -> None:
     """Write the ledger: shares with why, pledges, payments and the pledge history (.xlsx)."""
-    from bot.records_xlsx import ledger_xlsx
-    from storage.drives import Ledger, drive_ledger, numbered_drive
+    from bot.documents.records_xlsx import ledger_xlsx
+    from storage.drives.queries import Ledger, drive_ledger, numbered_drive
 
     config = settings()
 
@@ -752,12 +752,12 @@ def announce(
     """Send TEXT to the residents of the compound, a building or a unit, now or --at a time
     (quiet hours still apply). /deliveries in the chat shows how far it got."""
     from bot.app import build_i18n
-    from handlers.announcements import queue_announcement
-    from storage.announcements import create_announcement
+    from handlers.announcements.drafting import queue_announcement
+    from storage.announcements.drafts import create_announcement
     from storage.committee import compound_named
     from storage.models import utcnow
     from storage.schedule_models import Announcement
-    from storage.surveys import scope_named
+    from storage.surveys.queries import scope_named
     from surveys.notice_times import parse_local_time
 
     config = settings()
@@ -801,9 +801,9 @@ def announcements() -> None:
 @friendly
 def announcements_list(compound: str) -> None:
     """The latest announcements with their delivery: sent/waiting/unreachable/failed."""
-    from storage.announcements import recent_announcements
+    from storage.announcements.drafts import recent_announcements
     from storage.committee import compound_named
-    from storage.outbox import delivery
+    from storage.outbox.queue import delivery
 
     config = settings()
 
@@ -829,7 +829,7 @@ def announcements_list(compound: str) -> None:
 @friendly
 def announcements_cancel(number: int) -> None:
     """Cancel announcement NUMBER: what has not gone out yet stays unsent."""
-    from storage.announcements import cancel_announcement
+    from storage.announcements.drafts import cancel_announcement
     from storage.schedule_models import Announcement, AnnouncementStatus
 
     async def cancel(session: AsyncSession) -> int:
@@ -971,7 +971,7 @@ def sandbox(host: str, port: int, bot_username: str) -> None:
 )
 def demo(out: Path) -> None:
     """Run the whole story offline: sample compound, QR posters, residents joining."""
-    from bot.demo import run_demo
+    from bot.demo.story import run_demo
 
     run(run_demo(out))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.outbox import waiting_rows
+from storage.outbox.queue import waiting_rows
 
 UPDATES = Counter(
     "linli_updates_total",

@@ -1,4 +1,4 @@
-"""The outbox dispatcher: sends the rows of storage.outbox at Telegram's pace, each once.
+"""The outbox dispatcher: sends the rows of storage.outbox.queue at Telegram's pace, each once.
 
 One dispatcher claims due rows in batches under a lease, and `concurrency` senders send them,
 spaced to `rate` messages per second overall and one per `chat_interval` per chat, a chat's
@@ -12,7 +12,7 @@ messages in order. Telegram's answer decides each row:
 - any other refusal (400 "chat not found", "message is too long"): `failed` with the reason.
 
 Several dispatchers may share a database: a claim never hands the same row to two of them
-(storage.outbox). A send is started only while its row's lease has more than a request
+(storage.outbox.queue). A send is started only while its row's lease has more than a request
 timeout left, so no other dispatcher can claim the row while its send may still be under way.
 The rate applies per dispatcher: with N of them, give each 1/N of the bot's allowance.
 
@@ -55,9 +55,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery import is_transient
 from bot.metrics import RETRY_AFTER, SENDS
 from bot.polling import Backoff
-from storage import outbox
 from storage.models import utcnow
-from storage.outbox import Claimed
+from storage.outbox import queue as outbox
+from storage.outbox.queue import Claimed
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from surveys.complaint_rules import ComplaintLimits
+from surveys.complaints.rules import ComplaintLimits
 
 LANGUAGES = ("zh_CN", "en")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")

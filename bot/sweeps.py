@@ -1,7 +1,7 @@
 """The sweeps the schedules run (bot.schedules), in this order, every LINLI_SWEEP_INTERVAL.
 
 A sweep is `async def sweep(session, now, i18n, zone) -> int`. It queues what is due at `now`
-through storage.notices.queue_notice with keys, so that running it again — the next minute,
+through storage.outbox.notices.queue_notice with keys, so that running it again — the next minute,
 or on another process after a takeover — queues nothing twice, and returns how many messages
 it queued. Each sweep runs in a transaction of its own, committed when it returns; one that
 fails is logged and does not stop the others. To add one, write it beside the texts it sends
@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.announcements import send_due_announcements
-from handlers.complaint_notices import alert_overdue_complaints
-from handlers.drive_notices import remind_unpaid_pledges
-from handlers.survey_sweeps import close_due_surveys, remind_non_finishers
+from handlers.announcements.drafting import send_due_announcements
+from handlers.complaints.notices import alert_overdue_complaints
+from handlers.drives.notices import remind_unpaid_pledges
+from handlers.surveys.sweeps import close_due_surveys, remind_non_finishers
 
 Sweep = Callable[[AsyncSession, datetime, I18n, ZoneInfo], Awaitable[int]]
 

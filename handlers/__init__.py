@@ -2,21 +2,15 @@
 
 from aiogram import Router
 
-from handlers import (
-    announcements,
-    answering,
-    committee,
-    common,
-    complaint_committee,
-    complaints,
-    deliveries,
-    drive_committee,
-    drives,
-    join,
-    objections,
-    results,
-    survey_committee,
-)
+from handlers.announcements import deliveries, drafting
+from handlers.complaints import committee as complaint_committee
+from handlers.complaints import filing as complaints
+from handlers.drives import committee as drive_committee
+from handlers.drives import pledging as drives
+from handlers.general import common
+from handlers.joining import claims, join
+from handlers.surveys import answering, objections, results
+from handlers.surveys import committee as survey_committee
 
 
 def build_router() -> Router:
@@ -25,9 +19,9 @@ def build_router() -> Router:
     root.include_routers(
         common.build_group_router(),
         join.build_router(),
-        committee.build_router(),
+        claims.build_router(),
         # Before answering: a draft announcement takes its author's next text.
-        announcements.build_router(),
+        drafting.build_router(),
         deliveries.build_router(),
         answering.build_router(),
         objections.build_router(),

@@ -11,16 +11,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
-from bot.join_posters import deep_link
+from bot.documents.join_posters import deep_link
 from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Resident, Sandbox, SandboxClient
 from bot.settings import Settings, load_settings
 from storage.committee import add_member, compound_named
-from storage.join_codes import issue_codes
+from storage.joining.codes import issue_codes
+from storage.joining.register import import_register
 from storage.models import CodeKind
-from storage.register import import_register
-from surveys.join_tokens import sign
-from surveys.register import RegisterFlat
+from surveys.joining.register import RegisterFlat
+from surveys.joining.tokens import sign
 
 BOT_TOKEN = "123456:linli-test-token"
 BOT_USERNAME = "linli_test_bot"

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_i18n
 from bot.sandbox import Resident, SandboxClient
-from handlers.survey_notices import announce_opening
+from handlers.surveys.notices import announce_opening
 from storage.committee import compound_named
 from storage.models import Membership, MembershipStatus, Role, Verification
 from storage.models import Resident as ResidentRow
-from storage.survey_models import Answer, AnswerEvent, Ballot
-from storage.surveys import create_survey, open_survey, scope_named
+from storage.surveys.models import Answer, AnswerEvent, Ballot
+from storage.surveys.queries import create_survey, open_survey, scope_named
 from tests.bot.conftest import COMPOUND, Codes
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from handlers.announcements import send_due_announcements
-from handlers.callbacks import AnnouncePlace, AnnounceStep
+from handlers.announcements.drafting import send_due_announcements
+from handlers.shared.callbacks import AnnouncePlace, AnnounceStep
 from storage.committee import add_member, compound_named
+from storage.joining.register import import_register
 from storage.models import OutboxMessage, OutboxState
-from storage.register import import_register
 from storage.schedule_models import Announcement
 from tests.bot.conftest import COMPOUND, Codes, settle, small_register
 from tests.outbox.conftest import until_done

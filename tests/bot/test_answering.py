@@ -8,13 +8,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from handlers.survey_notices import invitation_message
+from handlers.surveys.notices import invitation_message
 from storage.committee import designate_respondent
 from storage.models import Membership, MembershipStatus, Role, Verification
 from storage.models import Resident as ResidentRow
-from storage.survey_models import Answer, AnswerEvent, Ballot, Survey
-from storage.surveys import close_survey, create_survey, invitations, open_survey, scope_named
-from surveys.templates import template_text
+from storage.surveys.models import Answer, AnswerEvent, Ballot, Survey
+from storage.surveys.queries import (
+    close_survey,
+    create_survey,
+    invitations,
+    open_survey,
+    scope_named,
+)
+from surveys.voting.templates import template_text
 from tests.bot.conftest import COMPOUND, Codes, settle
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from storage.join_codes import revoke
+from storage.joining.codes import revoke
 from storage.models import JoinCode, Membership, MembershipStatus, Role, Verification
 from storage.models import Resident as ResidentRow
 from tests.bot.conftest import Codes, settle

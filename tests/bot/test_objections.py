@@ -12,8 +12,8 @@ from sqlalchemy import func, select, update
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
 from storage.models import utcnow
-from storage.survey_models import InputKind, Survey, VoteInput
-from surveys.decision import Answer
+from storage.surveys.models import InputKind, Survey, VoteInput
+from surveys.voting.decision import Answer
 from tests.bot.conftest import Codes, settle
 from tests.bot.test_results import Sessions, _vote
 

@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from handlers.survey_sweeps import close_due_surveys, remind_non_finishers
+from handlers.surveys.sweeps import close_due_surveys, remind_non_finishers
 from storage.committee import compound_named
 from storage.models import Membership, OutboxMessage, OutboxState, utcnow
 from storage.models import Resident as ResidentRow
-from storage.survey_models import Survey, SurveyStatus
-from storage.surveys import (
+from storage.surveys.models import Survey, SurveyStatus
+from storage.surveys.queries import (
     ballot_for,
     create_survey,
     definition_of,

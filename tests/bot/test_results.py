@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from handlers.survey_notices import invitation_message
+from handlers.surveys.notices import invitation_message
 from storage.committee import compound_named
 from storage.models import Membership
 from storage.models import Resident as ResidentRow
-from storage.survey_models import Survey
-from storage.surveys import (
+from storage.surveys.models import Survey
+from storage.surveys.queries import (
     ballot_for,
     close_survey,
     create_survey,
@@ -30,8 +30,8 @@ from storage.surveys import (
     record_answer,
     scope_named,
 )
-from surveys.decision import Answer
-from surveys.templates import template_text
+from surveys.voting.decision import Answer
+from surveys.voting.templates import template_text
 from tests.bot.conftest import COMPOUND, Codes, settle
 
 Sessions = async_sessionmaker[AsyncSession]

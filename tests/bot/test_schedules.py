@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_i18n
 from bot.schedules import SchedulePolicy, Schedules
-from storage.announcements import create_announcement
+from storage.announcements.drafts import create_announcement
 from storage.models import OutboxMessage, utcnow
 from storage.schedule_models import Announcement, AnnouncementStatus
-from storage.survey_models import ScopeKind
-from storage.surveys import Scope
+from storage.surveys.models import ScopeKind
+from storage.surveys.queries import Scope
 from tests.outbox.conftest import residents_of_a_compound
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
 from storage.committee import add_member, compound_named
-from storage.register import import_register
-from storage.surveys import create_survey, open_survey, scope_named
-from surveys.templates import template_text
+from storage.joining.register import import_register
+from storage.surveys.queries import create_survey, open_survey, scope_named
+from surveys.voting.templates import template_text
 from tests.bot.conftest import COMPOUND, Codes, small_register
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from storage.db import create_engine
 from storage.models import Household, JoinCode
-from surveys.join_tokens import verify
+from surveys.joining.tokens import verify
 
 SECRET = "cli-test-secret-0123456789"
 USERNAME = "linli_cli_bot"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.cost_sharing import (
+from surveys.drives.cost_sharing import (
     PayingFlat,
     Plan,
     Sharing,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.decision import (
+from surveys.voting.decision import (
     PRESETS,
     Answer,
     Block,

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.join_tokens import InvalidToken, sign, verify
+from surveys.joining.tokens import InvalidToken, sign, verify
 
 KEY = "a-test-key-of-enough-length"
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

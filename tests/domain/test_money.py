@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.money import MAX_FEN, MoneyError, parse_yuan, yuan
+from surveys.drives.money import MAX_FEN, MoneyError, parse_yuan, yuan
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from bot.app import build_bot
 from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
 from bot.sandbox import Sandbox, SandboxClient
 from bot.sandbox.residents import say, text_content
+from storage.joining.register import import_register
 from storage.models import (
     Household,
     Membership,
@@ -29,9 +30,8 @@ from storage.models import (
     Role,
     Verification,
 )
-from storage.outbox import Outgoing, enqueue_many, open_broadcast
-from storage.register import import_register
-from surveys.register import RegisterFlat
+from storage.outbox.queue import Outgoing, enqueue_many, open_broadcast
+from surveys.joining.register import RegisterFlat
 
 Sessions = async_sessionmaker[AsyncSession]
 BOT_TOKEN = "123456:outbox-test-token"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.sandbox import Sandbox, SandboxClient
 from storage.models import OutboxMessage, OutboxState
-from storage.outbox import (
+from storage.outbox.queue import (
     Delivery,
     Outgoing,
     cancel_broadcast,

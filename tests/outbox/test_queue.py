@@ -1,5 +1,6 @@
-"""The outbox queue on its own (storage.outbox), on SQLite and PostgreSQL: idempotent enqueuing,
-claims under a lease, one row per chat at a time, outcomes, cancelling and counting."""
+"""The outbox queue on its own (storage.outbox.queue), on SQLite and PostgreSQL: idempotent
+enqueuing, claims under a lease, one row per chat at a time, outcomes, cancelling and
+counting."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import OutboxMessage, OutboxState, utcnow
-from storage.outbox import (
+from storage.outbox.queue import (
     Claimed,
     Delivery,
     Outgoing,

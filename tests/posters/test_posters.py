@@ -14,9 +14,9 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops
 
-from bot import fonts
-from bot.fonts import FontMissingError, cjk_font_path
-from bot.posters import (
+from bot.documents import fonts
+from bot.documents.fonts import FontMissingError, cjk_font_path
+from bot.documents.posters import (
     DEFAULT_INSTRUCTION,
     PNG_MODULE_PX,
     PosterCode,

@@ -6,8 +6,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.register_file import RegisterFileError, read_register_file
-from surveys.register import RegisterFlat, RegisterRow, parse_register
+from bot.documents.register_file import RegisterFileError, read_register_file
+from surveys.joining.register import RegisterFlat, RegisterRow, parse_register
 
 ENGLISH_CSV = "building,unit,floor,room,area\n1栋,1单元,1,101,89.37\n1栋,1单元,1,102,72.50\n"
 FLATS = [

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.register_file import read_register_file
+from bot.documents.register_file import read_register_file
+from storage.joining.register import ImportReport, RetiredFlat, import_register
 from storage.models import (
     Base,
     Building,
@@ -21,8 +22,7 @@ from storage.models import (
     Unit,
     Verification,
 )
-from storage.register import ImportReport, RetiredFlat, import_register
-from surveys.register import RegisterError, RegisterFlat, parse_register
+from surveys.joining.register import RegisterError, RegisterFlat, parse_register
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -4,7 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from surveys.register import RegisterError, RegisterFlat, RegisterRow, RowProblem, parse_register
+from surveys.joining.register import (
+    RegisterError,
+    RegisterFlat,
+    RegisterRow,
+    RowProblem,
+    parse_register,
+)
 
 ENGLISH = ["building", "unit", "floor", "room", "area", "owner", "developer_held"]
 CHINESE = ["楼栋", "单元", "楼层", "房号", "面积", "业主编号", "开发商持有"]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox import Resident, SandboxClient, SandboxError
 from storage.models import Role
-from storage.survey_models import Ballot
+from storage.surveys.models import Ballot
 from tests.bot.conftest import Codes, settle
 from tests.bot.surveying import (
     LABELS,

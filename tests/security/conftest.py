@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
 from storage.committee import add_member, compound_named
-from storage.drives import DriveTerms, create_drive
+from storage.drives.queries import DriveTerms, create_drive
+from storage.joining.register import import_register
 from storage.models import Base, Membership, MembershipStatus
-from storage.register import import_register
-from storage.surveys import scope_named
-from surveys.cost_sharing import Plan
+from storage.surveys.queries import scope_named
+from surveys.drives.cost_sharing import Plan
 from tests.bot.conftest import (
     COMPOUND,
     Codes,

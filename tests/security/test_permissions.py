@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from storage.models import Membership, MembershipStatus
-from storage.survey_models import Survey, SurveyStatus
+from storage.surveys.models import Survey, SurveyStatus
 from tests.security.conftest import NOT_COMMITTEE, Sessions, World, replies, snapshot
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.decision import Answer
-from surveys.flow import (
+from surveys.voting.decision import Answer
+from surveys.voting.flow import (
     AnswerRejected,
     AnswerValue,
     QuestionNumber,
@@ -16,7 +16,7 @@ from surveys.flow import (
     progress,
     validate_answer,
 )
-from surveys.questions import (
+from surveys.voting.questions import (
     AgreeQuestion,
     Localized,
     MultipleChoice,
@@ -28,8 +28,8 @@ from surveys.questions import (
     SingleChoice,
     TextQuestion,
 )
-from surveys.schema import SurveyDefinition, load_definition
-from surveys.templates import load_template, template_names
+from surveys.voting.schema import SurveyDefinition, load_definition
+from surveys.voting.templates import load_template, template_names
 
 # q1 → q2 if q1 is yes → q3 if q2 includes "a"; q4 is optional; q5 is a rating.
 CONDITIONAL = load_definition(

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 import yaml
 
-from surveys.decision import PRESETS, BlockReason, Comparison, Measure, RuleKind, Threshold
-from surveys.decision import custom_rule as make_custom_rule
-from surveys.questions import (
+from surveys.voting.decision import PRESETS, BlockReason, Comparison, Measure, RuleKind, Threshold
+from surveys.voting.decision import custom_rule as make_custom_rule
+from surveys.voting.questions import (
     AgreeQuestion,
     Localized,
     MultipleChoice,
@@ -16,7 +16,7 @@ from surveys.questions import (
     Ranking,
     ShowIf,
 )
-from surveys.schema import (
+from surveys.voting.schema import (
     AnswerPer,
     Ballots,
     ResultsVisibility,

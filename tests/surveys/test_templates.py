@@ -2,9 +2,9 @@ from importlib import resources
 
 import pytest
 
-from surveys.decision import PRESETS, Answer, BlockReason, RuleKind
-from surveys.flow import progress
-from surveys.questions import (
+from surveys.voting.decision import PRESETS, Answer, BlockReason, RuleKind
+from surveys.voting.flow import progress
+from surveys.voting.questions import (
     AgreeQuestion,
     ChoiceQuestion,
     MultipleChoice,
@@ -12,14 +12,14 @@ from surveys.questions import (
     Ranking,
     Rating,
 )
-from surveys.schema import AnswerPer, Ballots, Role, SurveyDefinition, SurveyKind
-from surveys.templates import load_template, template_names
+from surveys.voting.schema import AnswerPer, Ballots, Role, SurveyDefinition, SurveyKind
+from surveys.voting.templates import load_template, template_names
 
 
 def test_every_template_file_is_listed_and_every_listed_name_has_a_file() -> None:
     files = {
         entry.name.removesuffix(".yaml")
-        for entry in resources.files("surveys.templates").iterdir()
+        for entry in resources.files("surveys.voting.templates").iterdir()
         if entry.name.endswith(".yaml")
     }
     assert set(template_names()) == files

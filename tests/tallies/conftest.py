@@ -1,5 +1,5 @@
 """Building survey scenarios through the storage layer: a register, a survey opened over it,
-and owners answering through `storage.surveys`, exactly as the chat stores them."""
+and owners answering through `storage.surveys.queries`, exactly as the chat stores them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.committee import compound_named
+from storage.joining.register import import_register
 from storage.models import (
     Building,
     Household,
@@ -21,9 +22,8 @@ from storage.models import (
     Unit,
     Verification,
 )
-from storage.register import import_register
-from storage.survey_models import Ballot, Survey
-from storage.surveys import (
+from storage.surveys.models import Ballot, Survey
+from storage.surveys.queries import (
     ballot_for,
     create_survey,
     definition_of,
@@ -31,9 +31,9 @@ from storage.surveys import (
     record_answer,
     scope_named,
 )
-from storage.tallies import SurveyTally, tally_survey
-from surveys.flow import validate_answer
-from surveys.register import RegisterFlat
+from storage.surveys.tallies import SurveyTally, tally_survey
+from surveys.joining.register import RegisterFlat
+from surveys.voting.flow import validate_answer
 
 COMPOUND = "幸福里"
 

@@ -13,12 +13,12 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.reports import AGREE, chart_png, export_xlsx, question_header, summary_text
+from bot.documents.reports import AGREE, chart_png, export_xlsx, question_header, summary_text
 from storage.models import Role
-from storage.survey_models import Survey
-from storage.surveys import definition_of
-from storage.tallies import SurveyTally, survey_records, tally_survey
-from surveys.decision import Answer, FlatBallot, tally
+from storage.surveys.models import Survey
+from storage.surveys.queries import definition_of
+from storage.surveys.tallies import SurveyTally, survey_records, tally_survey
+from surveys.voting.decision import Answer, FlatBallot, tally
 from tests.tallies.conftest import (
     Flat,
     answer,

@@ -1,5 +1,5 @@
-"""Property: for any small scope and any answers stored through `storage.surveys`, the SQL
-tally of the decided question equals `surveys.decision.tally` over the same ballots."""
+"""Property: for any small scope and any answers stored through `storage.surveys.queries`, the SQL
+tally of the decided question equals `surveys.voting.decision.tally` over the same ballots."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from storage.db import create_engine, session_factory
 from storage.models import Base
-from storage.tallies import tally_survey
-from surveys.decision import Answer, FlatBallot, tally
+from storage.surveys.tallies import tally_survey
+from surveys.voting.decision import Answer, FlatBallot, tally
 from tests.tallies.conftest import Flat, flat_answers, make_survey, vote
 
 

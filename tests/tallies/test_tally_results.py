@@ -10,10 +10,10 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.committee import compound_named
+from storage.joining.register import import_register
 from storage.models import Role
-from storage.register import import_register
-from storage.surveys import create_survey, scope_named
-from storage.tallies import (
+from storage.surveys.queries import create_survey, scope_named
+from storage.surveys.tallies import (
     AgreeCounts,
     ChoiceResult,
     FlatOfScope,
@@ -25,7 +25,7 @@ from storage.tallies import (
     non_respondents,
     tally_survey,
 )
-from surveys.questions import QuestionType
+from surveys.voting.questions import QuestionType
 from tests.tallies.conftest import (
     COMPOUND,
     CONTENT,

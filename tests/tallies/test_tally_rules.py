@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.survey_models import InputKind, VoteInput
-from storage.tallies import ChoiceResult, Decision, tally_survey
-from surveys.decision import Block, BlockReason, Measure, Tally
+from storage.surveys.models import InputKind, VoteInput
+from storage.surveys.tallies import ChoiceResult, Decision, tally_survey
+from surveys.voting.decision import Block, BlockReason, Measure, Tally
 from tests.tallies.conftest import Flat, flat_answers, make_survey, vote
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -13,7 +13,7 @@ from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Resident, Sandbox, SandboxClient
 from bot.settings import load_settings
 from storage.committee import add_member, compound_named
-from storage.register import import_register
+from storage.joining.register import import_register
 from tests.bot.conftest import BOT_TOKEN, BOT_USERNAME, SECRET_KEY, Codes, small_register
 
 LIMITS = {

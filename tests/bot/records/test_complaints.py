@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from storage.complaint_models import Complaint, ComplaintEvent
+from storage.complaints.models import Complaint, ComplaintEvent
 from tests.bot.conftest import Codes, settle
 from tests.bot.records.conftest import alert_of, join, outside_member, text_of
 

@@ -14,16 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from handlers.drive_notices import announce_drive
-from handlers.survey_notices import invitation_message
+from handlers.drives.notices import announce_drive
+from handlers.surveys.notices import invitation_message
 from storage.committee import compound_named
-from storage.contribution_models import Drive, PledgeEvent
-from storage.drives import DriveTerms, close_drive, create_drive, open_drive
+from storage.drives.models import Drive, PledgeEvent
+from storage.drives.queries import DriveTerms, close_drive, create_drive, open_drive
 from storage.models import Household
-from storage.survey_models import Survey
-from storage.surveys import create_survey, invitations, open_survey, scope_named
-from surveys.cost_sharing import Plan
-from surveys.templates import template_text
+from storage.surveys.models import Survey
+from storage.surveys.queries import create_survey, invitations, open_survey, scope_named
+from surveys.drives.cost_sharing import Plan
+from surveys.voting.templates import template_text
 from tests.bot.conftest import COMPOUND, Codes, settle
 from tests.bot.records.conftest import alert_of, join, outside_member, text_of
 

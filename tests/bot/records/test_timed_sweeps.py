@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from handlers.complaint_notices import alert_overdue_complaints
-from handlers.drive_notices import remind_unpaid_pledges
+from handlers.complaints.notices import alert_overdue_complaints
+from handlers.drives.notices import remind_unpaid_pledges
 from storage.committee import compound_named
-from storage.complaints import start_draft, submit
-from storage.contribution_models import Drive, PayMethod, PledgeKind
-from storage.drives import (
+from storage.complaints.queries import start_draft, submit
+from storage.drives.models import Drive, PayMethod, PledgeKind
+from storage.drives.queries import (
     DriveTerms,
     PledgeTerms,
     create_drive,
@@ -28,9 +28,9 @@ from storage.drives import (
 from storage.models import Broadcast, OutboxMessage, utcnow
 from storage.models import Resident as ResidentRow
 from storage.residents import flat_named
-from storage.surveys import scope_named
-from surveys.complaint_rules import Category, ComplaintLimits
-from surveys.cost_sharing import Plan
+from storage.surveys.queries import scope_named
+from surveys.complaints.rules import Category, ComplaintLimits
+from surveys.drives.cost_sharing import Plan
 from tests.bot.conftest import COMPOUND, Codes, settle
 from tests.bot.records.conftest import join, text_of
 

@@ -1,0 +1,132 @@
+"""Help, the resident's own record, language choice, and answers to anything unexpected."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.shared.callbacks import SetLanguage
+from handlers.shared.texts import flat_label, role_label, status_label
+from storage.committee import compounds_of
+from storage.models import Resident
+from storage.residents import memberships_of
+
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+async def show_help(message: Message, session: AsyncSession, resident: Resident) -> None:
+    lines = [
+        _("Linli (邻里) lets the residents of this compound decide its renovation together."),
+        "",
+        _("/me — your flat and your role"),
+        _("/lang — 中文 / English"),
+        _("/results N — the results of survey N, once they are shown"),
+        _("/drives — contribution drives for your flat: your share, your pledge"),
+        _("/complaint — report a problem with the works or the management"),
+        _("/help — this message"),
+        "",
+        _("To join, scan the QR code posted in your stairwell."),
+    ]
+    if await compounds_of(session, resident.telegram_id):
+        lines += [
+            "",
+            _("For the committee:"),
+            _("/pending — approve or reject requests to join"),
+            _("/surveys — surveys and votes, with turnout"),
+            _("/tally N — the result of survey N, with a chart"),
+            _("/export N — the spreadsheet of survey N"),
+            _("/close N — close survey N"),
+            _("/publish N — publish the result of survey N to its residents"),
+            _("/paper N FLAT 反对|受影响|同意 — record a paper objection or consent for vote N"),
+            _("/unpaid N — drive N's progress and its unpaid money pledges"),
+            _("/paid N FLAT YUAN — record a payment to drive N, e.g. /paid 2 3栋/2单元/501 1500"),
+            _("/ledger N — the spreadsheet of drive N"),
+            _("/complaints [state] [category] [building] — complaints, filtered"),
+            _("/case N — handle complaint N: state with a note, assign, photos"),
+            _("/complaints_export — the spreadsheet of complaints"),
+            _("/announce — send an announcement to the compound, a building or a unit"),
+            _("/deliveries — how far announcements got; /deliveries N: the notices of survey N"),
+            _("/cancel_announcement N — cancel announcement N"),
+        ]
+    await message.answer("\n".join(lines))
+
+
+async def show_me(message: Message, session: AsyncSession, resident: Resident) -> None:
+    lines = []
+    for membership in await memberships_of(session, resident):
+        lines.append(
+            _("{flat}: {role}, {status}").format(
+                flat=flat_label(membership.household),
+                role=role_label(membership.role),
+                status=status_label(membership.status),
+            )
+        )
+    if not lines:
+        lines.append(_("You are not linked to a flat yet. Scan the QR code in your stairwell."))
+    if await compounds_of(session, resident.telegram_id):
+        lines.append(_("You are a committee member."))
+    lines.append(_("Your Telegram number: {id}").format(id=resident.telegram_id))
+    await message.answer("\n".join(lines))
+
+
+async def choose_language(message: Message) -> None:
+    builder = InlineKeyboardBuilder()
+    for code, name in LANGUAGE_NAMES.items():
+        builder.button(text=name, callback_data=SetLanguage(code=code))
+    await message.answer(_("Choose your language:"), reply_markup=builder.as_markup())
+
+
+async def set_language(
+    query: CallbackQuery, callback_data: SetLanguage, resident: Resident, i18n: I18n
+) -> None:
+    if callback_data.code not in LANGUAGE_NAMES:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    resident.language = callback_data.code
+    with i18n.use_locale(callback_data.code):
+        await query.answer(_("Language set to English."))
+        if query.message is not None:
+            await query.message.answer(_("Language set to English."))
+
+
+async def stale_button(query: CallbackQuery) -> None:
+    """A button whose payload no handler accepts: old, or made up by a modified client."""
+    await query.answer(
+        _("This button is no longer valid. Please send /help to start again."), show_alert=True
+    )
+
+
+async def not_understood(message: Message) -> None:
+    await message.answer(_("Sorry, I did not understand that. Send /help to see what I can do."))
+
+
+async def private_only(message: Message) -> None:
+    """Linli talks in private chats only, where a vote, a flat or an export stays between the
+    bot and one person; in a group it only says where to find it."""
+    if (message.text or "").startswith("/"):
+        await message.answer(_("Please talk to me in a private chat: tap my name, then “Start”."))
+
+
+def build_group_router() -> Router:
+    """First in line: takes every message outside private chats."""
+    router = Router(name="groups")
+    router.message.register(private_only, F.chat.type != ChatType.PRIVATE)
+    return router
+
+
+def build_router() -> Router:
+    """Last in line: its catch-alls answer what no other router took."""
+    router = Router(name="common")
+    router.message.register(show_help, Command("help"))
+    router.message.register(show_me, Command("me"))
+    router.message.register(choose_language, Command("lang"))
+    router.callback_query.register(set_language, SetLanguage.filter())
+    router.callback_query.register(stale_button)
+    router.message.register(not_understood)
+    return router

@@ -1,0 +1,146 @@
+"""Tables of surveys and votes: the definition, who may answer (fixed at opening), ballots,
+current answers, and the append-only record of every answer given."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base, enum_column, utcnow
+
+
+class SurveyStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+
+
+class ScopeKind(enum.StrEnum):
+    COMPOUND = "compound"
+    BUILDING = "building"
+    UNIT = "unit"
+
+
+class Survey(Base):
+    """A survey or vote of one compound, over a scope: the compound, a building or a unit."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
+    definition: Mapped[str] = mapped_column(Text)  # the YAML, validated by surveys.voting.schema
+    title: Mapped[str] = mapped_column(String(200))
+    scope_kind: Mapped[ScopeKind] = mapped_column(enum_column(ScopeKind))
+    scope_building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[SurveyStatus] = mapped_column(enum_column(SurveyStatus), default="draft")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    objections_until: Mapped[datetime | None]
+
+
+class EligibleFlat(Base):
+    """A flat of the scope as it stood when the survey opened: later register changes do not
+    move a vote's totals."""
+
+    __tablename__ = "eligible_flats"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    area: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    # One head per owner: "d" for all developer-held flats, "o:<owner key>", or "f:<flat id>".
+    head: Mapped[str] = mapped_column(String(80))
+
+
+class Ballot(Base):
+    """One respondent's answers to one survey: a flat ("h:<household id>") or, for surveys
+    answered per person, a resident ("r:<resident id>")."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("survey_id", "respondent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    respondent: Mapped[str] = mapped_column(String(32))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))  # who answered last
+    submitted_at: Mapped[datetime | None]  # set once every required question is answered
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Answer(Base):
+    """The current answer to one question of a ballot, as JSON."""
+
+    __tablename__ = "answers"
+
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AnswerChoice(Base):
+    """The options of a current answer, one row each, so that tallies group in SQL. A rating
+    is stored as its digit; an agree question as approve / reject / abstain."""
+
+    __tablename__ = "answer_choices"
+    __table_args__ = (Index("ix_answer_choices_question", "question_id", "option_id"),)
+
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    option_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, default=0)  # 1.. for rankings, else 0
+
+
+class AnswerEvent(Base):
+    """Every answer and change of answer, never updated or deleted: the audit trail."""
+
+    __tablename__ = "answer_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"))
+    question_id: Mapped[str] = mapped_column(String(16))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    value: Mapped[str | None] = mapped_column(Text)  # None: the answer was withdrawn
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InputKind(enum.StrEnum):
+    OBJECTION = "objection"  # a written objection to the vote (elevator retrofits)
+    AFFECTED = "affected"  # a flat directly affected, whose consent is needed
+    CONSENT = "consent"  # that consent, given
+    CHALLENGE = "challenge"  # an objection to the published result (公示), with its text
+
+
+class VoteInput(Base):
+    """Inputs besides ballots that can block an outcome or contest a published result."""
+
+    __tablename__ = "vote_inputs"
+    __table_args__ = (UniqueConstraint("survey_id", "household_id", "kind", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    kind: Mapped[InputKind] = mapped_column(enum_column(InputKind))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,500 @@
+"""Surveys and votes in the database: creating and opening them (fixing who may answer),
+finding a resident's ballot, recording answers with their audit trail, closing, publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import String, case, cast, delete, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.committee import compounds_of
+from storage.models import (
+    Building,
+    Household,
+    Membership,
+    MembershipStatus,
+    Resident,
+    Role,
+    Unit,
+    utcnow,
+)
+from storage.refusals import Refusal, Refused
+from storage.surveys.models import (
+    Answer,
+    AnswerChoice,
+    AnswerEvent,
+    Ballot,
+    EligibleFlat,
+    ScopeKind,
+    Survey,
+    SurveyStatus,
+)
+from surveys.voting.answer_codec import choices, decode, encode
+from surveys.voting.flow import AnswerValue, Progress, progress
+from surveys.voting.questions import Question
+from surveys.voting.schema import (
+    AnswerPer,
+    ResultsVisibility,
+    SurveyDefinition,
+    SurveyKind,
+    load_definition,
+)
+
+# Who answers for a flat: the member the committee designated, else the earliest to join.
+RESPONDENT_FIRST = (Membership.answers_for_flat.desc(), Membership.id)
+
+
+@lru_cache(maxsize=256)
+def definition_of(text: str) -> SurveyDefinition:
+    """The parsed definition; a stored one was validated when the survey was created."""
+    return load_definition(text)
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: ScopeKind
+    building_id: int | None = None
+    unit_id: int | None = None
+
+
+async def scope_named(
+    session: AsyncSession, compound_id: int, building: str | None, unit: str | None
+) -> Scope:
+    """The scope a committee names: the compound, a building, or a unit of a building."""
+    if building is None:
+        if unit is not None:
+            raise LookupError("name the building of the unit too")
+        return Scope(ScopeKind.COMPOUND)
+    found = await session.scalar(
+        select(Building).where(Building.compound_id == compound_id, Building.name == building)
+    )
+    if found is None:
+        raise LookupError(f"no building is named {building!r} in this compound")
+    if unit is None:
+        return Scope(ScopeKind.BUILDING, building_id=found.id)
+    unit_id = await session.scalar(
+        select(Unit.id).where(Unit.building_id == found.id, Unit.name == unit)
+    )
+    if unit_id is None:
+        raise LookupError(f"no unit is named {unit!r} in building {building!r}")
+    return Scope(ScopeKind.UNIT, building_id=found.id, unit_id=unit_id)
+
+
+async def create_survey(
+    session: AsyncSession, compound_id: int, definition_text: str, scope: Scope
+) -> Survey:
+    definition = definition_of(definition_text)
+    survey = Survey(
+        compound_id=compound_id,
+        definition=definition_text,
+        title=definition.title.zh_CN[:200],
+        scope_kind=scope.kind,
+        scope_building_id=scope.building_id,
+        scope_unit_id=scope.unit_id,
+        status=SurveyStatus.DRAFT,
+    )
+    session.add(survey)
+    await session.flush()
+    return survey
+
+
+def _head() -> object:
+    """The owner head of a flat, as in surveys.voting.decision.tally: the developer's flats are one
+    head, the flats of one owner key one head, any other flat its own."""
+    return case(
+        (Household.developer_held, literal("d")),
+        (Household.owner_key.is_not(None), literal("o:") + Household.owner_key),
+        else_=literal("f:") + cast(Household.id, String),
+    )
+
+
+async def open_survey(
+    session: AsyncSession, survey: Survey, closes_at: datetime | None = None
+) -> int:
+    """Fix the eligible flats from the register and open the survey; return how many."""
+    if survey.status is not SurveyStatus.DRAFT:
+        raise Refused(Refusal.SURVEY_NOT_DRAFT)
+    now = utcnow()
+    in_scope = select(
+        literal(survey.id),
+        Household.id,
+        Household.building_id,
+        Household.unit_id,
+        Household.area,
+        _head(),
+    ).where(Household.compound_id == survey.compound_id, Household.retired_at.is_(None))
+    if survey.scope_building_id is not None:
+        in_scope = in_scope.where(Household.building_id == survey.scope_building_id)
+    if survey.scope_unit_id is not None:
+        in_scope = in_scope.where(Household.unit_id == survey.scope_unit_id)
+    await session.execute(
+        insert(EligibleFlat).from_select(
+            ["survey_id", "household_id", "building_id", "unit_id", "area", "head"], in_scope
+        )
+    )
+    survey.status = SurveyStatus.OPEN
+    survey.opened_at = now
+    days = definition_of(survey.definition).closes_after_days
+    survey.closes_at = closes_at or now + timedelta(days=days)
+    await session.flush()
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(EligibleFlat)
+            .where(EligibleFlat.survey_id == survey.id)
+        )
+        or 0
+    )
+
+
+def _audience(definition: SurveyDefinition) -> list[Role]:
+    if definition.kind is SurveyKind.VOTE:
+        return [Role.OWNER]
+    return [Role(role.value) for role in definition.audience]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Whom to tell that a survey opened, and for which flat they answer (None: themselves)."""
+
+    telegram_id: int
+    language: str | None
+    household_id: int | None
+
+
+async def invitations(session: AsyncSession, survey: Survey) -> list[Invitation]:
+    """Everyone who may answer: per flat, the flat's respondent; per person, each member."""
+    definition = definition_of(survey.definition)
+    rows = await session.execute(
+        select(Resident.telegram_id, Resident.language, Membership.household_id, Membership.id)
+        .join(Membership, Membership.resident_id == Resident.id)
+        .join(
+            EligibleFlat,
+            (EligibleFlat.household_id == Membership.household_id)
+            & (EligibleFlat.survey_id == survey.id),
+        )
+        .where(
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role.in_(_audience(definition)),
+        )
+        .order_by(Membership.household_id, *RESPONDENT_FIRST)
+    )
+    if definition.answer_per is AnswerPer.PERSON:
+        seen: set[int] = set()
+        people = []
+        for telegram_id, language, _, _ in rows:
+            if telegram_id not in seen:
+                seen.add(telegram_id)
+                people.append(Invitation(telegram_id, language, None))
+        return people
+    first_of_flat: dict[int, Invitation] = {}
+    for telegram_id, language, household_id, _ in rows:
+        first_of_flat.setdefault(household_id, Invitation(telegram_id, language, household_id))
+    return list(first_of_flat.values())
+
+
+async def open_survey_of(session: AsyncSession, survey_id: int) -> Survey:
+    """The survey a button or command names, if it is open for answers now."""
+    survey = await session.get(Survey, survey_id)
+    if survey is None:
+        raise Refused(Refusal.UNKNOWN_SURVEY)
+    if survey.status is not SurveyStatus.OPEN or (
+        survey.closes_at is not None and survey.closes_at <= utcnow()
+    ):
+        raise Refused(Refusal.SURVEY_CLOSED)
+    return survey
+
+
+async def _respondent_of_flat(
+    session: AsyncSession, survey: Survey, definition: SurveyDefinition, household_id: int
+) -> int | None:
+    """The resident who answers for an eligible flat: the active member in the audience (the
+    owner, for a vote) whom the committee designated, else the earliest."""
+    return await session.scalar(
+        select(Membership.resident_id)
+        .join(
+            EligibleFlat,
+            (EligibleFlat.household_id == Membership.household_id)
+            & (EligibleFlat.survey_id == survey.id),
+        )
+        .where(
+            Membership.household_id == household_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role.in_(_audience(definition)),
+        )
+        .order_by(*RESPONDENT_FIRST)
+        .limit(1)
+    )
+
+
+async def ballot_for(
+    session: AsyncSession, survey: Survey, resident: Resident, household_id: int | None
+) -> Ballot:
+    """The ballot the resident answers: their flat's (per flat) or their own (per person),
+    created on first use. Refused says why they may not answer."""
+    definition = definition_of(survey.definition)
+    if definition.answer_per is AnswerPer.FLAT:
+        if household_id is None:
+            raise Refused(Refusal.NOT_ELIGIBLE)
+        respondent_id = await _respondent_of_flat(session, survey, definition, household_id)
+        if respondent_id != resident.id:
+            raise Refused(await _why_not(session, survey, resident, household_id))
+        respondent = f"h:{household_id}"
+    else:
+        if not await _is_in_audience(session, survey, definition, resident):
+            raise Refused(Refusal.NOT_ELIGIBLE)
+        respondent, household_id = f"r:{resident.id}", None
+    found = await session.scalar(
+        select(Ballot).where(Ballot.survey_id == survey.id, Ballot.respondent == respondent)
+    )
+    if found is not None:
+        return found
+    ballot = Ballot(
+        survey_id=survey.id,
+        respondent=respondent,
+        household_id=household_id,
+        resident_id=resident.id,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(ballot)
+    except IntegrityError:  # created a moment ago by a concurrent press
+        return await session.scalar(
+            select(Ballot).where(Ballot.survey_id == survey.id, Ballot.respondent == respondent)
+        )  # type: ignore[return-value]
+    return ballot
+
+
+async def _why_not(
+    session: AsyncSession, survey: Survey, resident: Resident, household_id: int
+) -> Refusal:
+    membership = await session.scalar(
+        select(Membership).where(
+            Membership.resident_id == resident.id,
+            Membership.household_id == household_id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+    eligible = await session.get(EligibleFlat, (survey.id, household_id))
+    if membership is None or eligible is None:
+        return Refusal.NOT_ELIGIBLE
+    if (
+        membership.role is not Role.OWNER
+        and definition_of(survey.definition).kind is SurveyKind.VOTE
+    ):
+        return Refusal.OWNERS_ONLY
+    return Refusal.FLAT_ANSWERED_BY_ANOTHER
+
+
+async def _is_in_audience(
+    session: AsyncSession, survey: Survey, definition: SurveyDefinition, resident: Resident
+) -> bool:
+    found = await session.scalar(
+        select(Membership.id)
+        .join(
+            EligibleFlat,
+            (EligibleFlat.household_id == Membership.household_id)
+            & (EligibleFlat.survey_id == survey.id),
+        )
+        .where(
+            Membership.resident_id == resident.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role.in_(_audience(definition)),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def answers_of(
+    session: AsyncSession, ballot: Ballot, definition: SurveyDefinition
+) -> dict[str, AnswerValue | None]:
+    questions = {question.id: question for question in definition.questions}
+    rows = await session.execute(
+        select(Answer.question_id, Answer.value).where(Answer.ballot_id == ballot.id)
+    )
+    return {
+        question_id: decode(questions[question_id], value)
+        for question_id, value in rows
+        if question_id in questions
+    }
+
+
+async def record_answer(
+    session: AsyncSession,
+    ballot: Ballot,
+    definition: SurveyDefinition,
+    question: Question,
+    value: AnswerValue | None,
+    resident: Resident,
+) -> Progress:
+    """Keep the answer (replacing an earlier one), drop answers to questions it hides, write
+    both to the audit trail, and mark the ballot submitted while every required question is
+    answered."""
+    # Members of one flat may answer at once (several webhook workers): take the ballot's
+    # row lock and read the answers only then, so the second waits and builds on the first.
+    await session.execute(
+        select(Ballot)
+        .where(Ballot.id == ballot.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    answers = await answers_of(session, ballot, definition)
+    answers[question.id] = value
+    where = progress(definition, answers)
+    changed = [question.id, *sorted(where.dropped)]
+    await session.execute(
+        delete(AnswerChoice).where(
+            AnswerChoice.ballot_id == ballot.id, AnswerChoice.question_id.in_(changed)
+        )
+    )
+    await session.execute(
+        delete(Answer).where(Answer.ballot_id == ballot.id, Answer.question_id.in_(changed))
+    )
+    now = utcnow()
+    stored = encode(value)
+    session.add(Answer(ballot_id=ballot.id, question_id=question.id, value=stored))
+    session.add_all(
+        AnswerChoice(ballot_id=ballot.id, question_id=question.id, option_id=option, rank=rank)
+        for option, rank in choices(question, value)
+    )
+    session.add_all(
+        AnswerEvent(
+            survey_id=ballot.survey_id,
+            ballot_id=ballot.id,
+            question_id=question_id,
+            resident_id=resident.id,
+            value=stored if question_id == question.id else None,
+            at=now,
+        )
+        for question_id in changed
+    )
+    ballot.resident_id = resident.id
+    ballot.updated_at = now
+    ballot.submitted_at = (ballot.submitted_at or now) if where.finished else None
+    await session.flush()
+    return where
+
+
+async def close_survey(session: AsyncSession, survey: Survey) -> None:
+    if survey.status is not SurveyStatus.OPEN:
+        raise Refused(Refusal.SURVEY_NOT_OPEN)
+    survey.status = SurveyStatus.CLOSED
+    survey.closed_at = utcnow()
+    await session.flush()
+
+
+async def publish_survey(session: AsyncSession, survey: Survey) -> None:
+    """Publish the result (公示) and open the window for objections."""
+    if survey.status is not SurveyStatus.CLOSED:
+        raise Refused(Refusal.SURVEY_NOT_CLOSED)
+    now = utcnow()
+    survey.status = SurveyStatus.PUBLISHED
+    survey.published_at = now
+    survey.objections_until = now + timedelta(days=definition_of(survey.definition).objection_days)
+    await session.flush()
+
+
+async def surveys_of(session: AsyncSession, compound_ids: Sequence[int]) -> Sequence[Survey]:
+    result = await session.scalars(
+        select(Survey).where(Survey.compound_id.in_(compound_ids)).order_by(Survey.id.desc())
+    )
+    return result.all()
+
+
+async def ballot_of(
+    session: AsyncSession, resident: Resident, ballot_id: int
+) -> tuple[Survey, Ballot]:
+    """A ballot a button names, if its survey is open and this resident may answer it now."""
+    ballot = await session.get(Ballot, ballot_id)
+    if ballot is None:
+        raise Refused(Refusal.UNKNOWN_SURVEY)
+    survey = await open_survey_of(session, ballot.survey_id)
+    if (await ballot_for(session, survey, resident, ballot.household_id)).id != ballot.id:
+        raise Refused(Refusal.NOT_ELIGIBLE)
+    return survey, ballot
+
+
+async def member_flat(session: AsyncSession, resident: Resident, survey: Survey) -> int | None:
+    """The resident's confirmed flat in the survey's scope (the first, if several)."""
+    return await session.scalar(
+        select(Membership.household_id)
+        .join(
+            EligibleFlat,
+            (EligibleFlat.household_id == Membership.household_id)
+            & (EligibleFlat.survey_id == survey.id),
+        )
+        .where(Membership.resident_id == resident.id, Membership.status == MembershipStatus.ACTIVE)
+        .order_by(Membership.id)
+        .limit(1)
+    )
+
+
+async def results_for_resident(session: AsyncSession, resident: Resident, survey_id: int) -> Survey:
+    """The survey whose results this resident may read now: theirs (a flat in its scope), and
+    either closed or showing its results live, as its definition says."""
+    survey = await session.get(Survey, survey_id)
+    if survey is None or survey.status is SurveyStatus.DRAFT:
+        raise Refused(Refusal.UNKNOWN_SURVEY)
+    if await member_flat(session, resident, survey) is None:
+        raise Refused(Refusal.NOT_ELIGIBLE)
+    live = definition_of(survey.definition).results_visible is ResultsVisibility.LIVE
+    if survey.status is SurveyStatus.OPEN and not live:
+        raise Refused(Refusal.RESULTS_HIDDEN)
+    return survey
+
+
+async def numbered_survey(session: AsyncSession, number: int) -> Survey:
+    """The survey an operator names on the command line."""
+    survey = await session.get(Survey, number)
+    if survey is None:
+        raise LookupError(f"there is no survey #{number}")
+    return survey
+
+
+async def survey_for_committee(session: AsyncSession, telegram_id: int, survey_id: int) -> Survey:
+    """The survey a committee command names, if this person serves on its compound."""
+    survey = await session.get(Survey, survey_id)
+    if survey is None or survey.compound_id not in await compounds_of(session, telegram_id):
+        raise Refused(Refusal.NOT_COMMITTEE)
+    return survey
+
+
+@dataclass(frozen=True)
+class Turnout:
+    eligible: int
+    submitted: int
+
+
+async def turnout(session: AsyncSession, survey: Survey) -> Turnout:
+    eligible = await session.scalar(
+        select(func.count()).select_from(EligibleFlat).where(EligibleFlat.survey_id == survey.id)
+    )
+    submitted = await session.scalar(
+        select(func.count())
+        .select_from(Ballot)
+        .where(Ballot.survey_id == survey.id, Ballot.submitted_at.is_not(None))
+    )
+    return Turnout(int(eligible or 0), int(submitted or 0))
+
+
+async def eligible_residents(session: AsyncSession, survey: Survey) -> list[tuple[int, str | None]]:
+    """(Telegram id, language) of every confirmed member of an eligible flat, whatever their
+    role: everyone bound by the result is told it."""
+    rows = await session.execute(
+        select(Resident.telegram_id, Resident.language)
+        .join(Membership, Membership.resident_id == Resident.id)
+        .join(
+            EligibleFlat,
+            (EligibleFlat.household_id == Membership.household_id)
+            & (EligibleFlat.survey_id == survey.id),
+        )
+        .where(Membership.status == MembershipStatus.ACTIVE)
+        .distinct()
+    )
+    return [(telegram_id, language) for telegram_id, language in rows]
