@@ -43,11 +43,10 @@ async def serve(api_url: str, polling: str) -> None:
     if polling == "aiogram":
         await dispatcher.start_polling(bot, polling_timeout=25)
         return
-    from bot.app import build_i18n
     from bot.polling import poll
 
     try:
-        await poll(bot, dispatcher, build_i18n("zh_CN"))
+        await poll(bot, dispatcher)
     finally:
         await bot.session.close()
 

@@ -23,13 +23,22 @@ from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
 from bot.polling import poll
 from bot.schedules import SchedulePolicy, Schedules
 from bot.settings import Settings
-from handlers import build_router
+from handlers import build_router, explanations
 from handlers.shared.flood import FloodLimit
 from handlers.shared.menu import register_menus
-from handlers.shared.middlewares import ResidentContext, ResidentLocale, UpdateTransaction
+from handlers.shared.middlewares import (
+    CommandsEndFlows,
+    Outlet,
+    Refusals,
+    ResidentContext,
+    ResidentLocale,
+    UpdateTransaction,
+)
 from storage.committee import member_languages
+from storage.conversations.fsm import DatabaseStorage
 from storage.db import create_engine, session_factory
 from storage.migrate import ensure_current
+from storage.refusals import Refused
 
 LOCALES = Path(__file__).with_name("locales")
 DOMAIN = "linli"
@@ -54,19 +63,32 @@ def renderer(module: str, name: str) -> Callable[..., bytes]:
 
 
 def build_dispatcher(
-    sessions: async_sessionmaker[AsyncSession], i18n: I18n, settings: Settings
+    sessions: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    settings: Settings,
+    outlet: Callable[[], Outlet | None] = lambda: None,
 ) -> Dispatcher:
+    """The dispatcher with Linli's middlewares. `outlet` gives the process's running outbox
+    dispatcher, which sends each update's replies right after its commit."""
     assert settings.secret_key is not None
     zone = settings.tz
-    dispatcher = Dispatcher()
+    # aiogram's FSM keeps its state in our database, inside the update's transaction: its
+    # middleware is registered below, after the transaction opens, not where aiogram puts it.
+    dispatcher = Dispatcher(storage=DatabaseStorage(), disable_fsm=True)
     # Order matters: the flood limit refuses before the database is touched; then the
-    # transaction opens, the resident is loaded inside it, and the locale read from them.
+    # transaction opens, the resident and their conversation state are loaded inside it, and
+    # the locale is read from them; refusals are answered in that locale.
     dispatcher.update.outer_middleware(
         FloodLimit(i18n, settings.flood_limit, settings.flood_window)
     )
-    dispatcher.update.outer_middleware(UpdateTransaction(sessions, is_transient))
+    dispatcher.update.outer_middleware(UpdateTransaction(sessions, is_transient, i18n, outlet))
     dispatcher.update.outer_middleware(ResidentContext())
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     ResidentLocale(i18n).setup(dispatcher)
+    refusals = Refusals(explanations(), final=(Refused,))
+    dispatcher.message.outer_middleware(refusals)
+    dispatcher.callback_query.outer_middleware(refusals)
+    dispatcher.message.outer_middleware(CommandsEndFlows())
     dispatcher["join_key"] = settings.secret_key
     dispatcher["zone"] = zone
     dispatcher["render_chart"] = renderer("bot.documents.reports", "chart_png")
@@ -88,6 +110,9 @@ class Linli:
     bot: Bot
     dispatcher: Dispatcher
     i18n: I18n
+    # The outbox dispatcher this process runs (see `send_outbox`): it sends every update's
+    # replies right after the commit.
+    outbox: OutboxDispatcher | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Linli:
@@ -103,14 +128,8 @@ class Linli:
         sessions = session_factory(engine)
         i18n = build_i18n(settings.default_language)
         bot = build_bot(settings.bot_token, settings.api_url)
-        linli = cls(
-            settings,
-            engine,
-            sessions,
-            bot,
-            build_dispatcher(sessions, i18n, settings),
-            i18n,
-        )
+        linli = cls(settings, engine, sessions, bot, Dispatcher(), i18n)
+        linli.dispatcher = build_dispatcher(sessions, i18n, settings, lambda: linli.outbox)
         async with sessions() as session:
             committee = await member_languages(session)
         await register_menus(bot, i18n, committee)
@@ -119,6 +138,15 @@ class Linli:
     async def close(self) -> None:
         await self.bot.session.close()
         await self.engine.dispose()
+
+    async def send_outbox(self, policy: DispatchPolicy | None = None) -> None:
+        """Run this process's outbox dispatcher until cancelled."""
+        policy = policy or DispatchPolicy(rate=self.settings.send_rate)
+        self.outbox = OutboxDispatcher(self.bot, self.sessions, policy)
+        try:
+            await self.outbox.run()
+        finally:
+            self.outbox = None
 
     def schedules(self, policy: SchedulePolicy | None = None) -> Schedules:
         """This process's scheduler: it sweeps while it holds the schedule lease."""
@@ -132,8 +160,8 @@ class Linli:
         """Poll, send the outbox and run the schedules in the background while the block runs
         (the demo and the tests); stop them all, then close."""
         tasks = [
-            asyncio.create_task(poll(self.bot, self.dispatcher, self.i18n, timeout=timeout)),
-            asyncio.create_task(OutboxDispatcher(self.bot, self.sessions, outbox).run()),
+            asyncio.create_task(poll(self.bot, self.dispatcher, timeout=timeout)),
+            asyncio.create_task(self.send_outbox(outbox)),
             asyncio.create_task(self.schedules(schedule).run()),
         ]
         try:

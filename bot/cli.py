@@ -879,10 +879,9 @@ def run_polling() -> None:
         linli = await Linli.start(settings())
         try:
             await linli.bot.delete_webhook()
-            outbox = outbox_dispatcher(linli.bot, linli.sessions, linli.settings)
             async with asyncio.TaskGroup() as tasks:
-                tasks.create_task(poll(linli.bot, linli.dispatcher, linli.i18n))
-                tasks.create_task(outbox.run())
+                tasks.create_task(poll(linli.bot, linli.dispatcher))
+                tasks.create_task(linli.send_outbox())
                 tasks.create_task(linli.schedules().run())
         finally:
             await linli.close()
@@ -902,9 +901,7 @@ def run_webhook() -> None:
         runner = await serve(linli)
         try:
             async with asyncio.TaskGroup() as tasks:
-                tasks.create_task(
-                    outbox_dispatcher(linli.bot, linli.sessions, linli.settings).run()
-                )
+                tasks.create_task(linli.send_outbox())
                 tasks.create_task(linli.schedules().run())
         finally:
             await runner.cleanup()
@@ -947,7 +944,7 @@ def dispatch(lease: float) -> None:
 def outbox_dispatcher(
     bot: Bot, sessions: async_sessionmaker[AsyncSession], config: Settings, **policy: Any
 ) -> OutboxDispatcher:
-    """The dispatcher `run`, `webhook` and `dispatch` start; `policy`: other DispatchPolicy
+    """The dispatcher `dispatch` starts; `policy`: other DispatchPolicy
     fields than the configured rate."""
     from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
 

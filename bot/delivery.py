@@ -11,14 +11,11 @@ import time
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
-    TelegramAPIError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
 from aiogram.types import Update
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.metrics import UPDATE_SECONDS, UPDATES
@@ -53,8 +50,10 @@ def sender_of(update: Update) -> int | None:
     return user.id if user is not None else None
 
 
-async def deliver(bot: Bot, dispatcher: Dispatcher, i18n: I18n, update: Update) -> None:
-    """Handle `update`; raise only when it should be delivered again."""
+async def deliver(bot: Bot, dispatcher: Dispatcher, update: Update) -> None:
+    """Handle `update`; raise only when it should be delivered again. The transaction
+    middleware settles an update that fails for good (handlers.shared.middlewares); what
+    fails outside it is logged and counts as handled."""
     started = time.perf_counter()
     try:
         await dispatcher.feed_update(bot, update)
@@ -63,21 +62,10 @@ async def deliver(bot: Bot, dispatcher: Dispatcher, i18n: I18n, update: Update) 
             UPDATES.labels(outcome="retry").inc()
             raise
         UPDATES.labels(outcome="failed").inc()
-        log.exception("update %s failed; it will not be retried", update.update_id)
-        await _apologise(bot, i18n, update)
+        log.error(
+            "update %s failed; it will not be retried: %s", update.update_id, type(error).__name__
+        )
     else:
         UPDATES.labels(outcome="handled").inc()
     finally:
         UPDATE_SECONDS.observe(time.perf_counter() - started)
-
-
-async def _apologise(bot: Bot, i18n: I18n, update: Update) -> None:
-    chat = sender_of(update)
-    if chat is None:
-        return
-    with i18n.context(), i18n.use_locale(i18n.default_locale):
-        text = _("Sorry, something went wrong on our side. Please try again later.")
-    try:
-        await bot.send_message(chat, text)
-    except TelegramAPIError as error:
-        log.warning("could not apologise to %s: %s", chat, error.message)

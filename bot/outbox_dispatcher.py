@@ -33,7 +33,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -41,6 +41,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramNotFound,
@@ -48,8 +49,8 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import SendMessage
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhoto, TelegramMethod
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import is_transient
@@ -153,10 +154,14 @@ class OutboxDispatcher:
         self.worker = worker or worker_name()
         self._pace = Pace(1 / self.policy.rate, self.policy.burst)
         self._chats = ChatPaces(self.policy.chat_interval)
-        self._queue: asyncio.Queue[Claimed] = asyncio.Queue()
+        self._queue: asyncio.Queue[list[Claimed]] = asyncio.Queue()  # runs of one chat
         self._held: dict[int, Claimed] = {}  # claimed and not settled, by row id
-        self._sending: dict[int, asyncio.Task[float | None]] = {}  # sends under way
+        self._sending: dict[int, asyncio.Task[float | bool]] = {}  # sends under way
         self._room = asyncio.Event()  # a held row was settled
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.policy.lease)
 
     async def run(self) -> None:
         """Send due messages until cancelled; then stop cleanly (see the module docstring)."""
@@ -191,10 +196,23 @@ class OutboxDispatcher:
                 continue
             backoff.reset()
             for row in rows:
-                self._held[row.id] = row
-                self._queue.put_nowait(row)
+                self._hold([row])
             if len(rows) < size:  # nothing more is due for now
                 await asyncio.sleep(self.policy.idle_poll)
+
+    def push(self, rows: Sequence[Claimed]) -> None:
+        """Send rows claimed elsewhere for this dispatcher (an update's replies, just
+        committed) without waiting for a claim: in order, one run per chat."""
+        runs: dict[int, list[Claimed]] = {}
+        for row in rows:
+            runs.setdefault(row.chat_id, []).append(row)
+        for run in runs.values():
+            self._hold(run)
+
+    def _hold(self, run: list[Claimed]) -> None:
+        for row in run:
+            self._held[row.id] = row
+        self._queue.put_nowait(run)
 
     def _settle(self, row: Claimed) -> None:
         self._held.pop(row.id, None)
@@ -204,10 +222,27 @@ class OutboxDispatcher:
 
     async def _send_loop(self) -> None:
         while True:
-            await self._deliver(await self._queue.get())
+            run = await self._queue.get()
+            for position, row in enumerate(run):
+                if not await self._deliver(row):
+                    # Not sent for now: the chat's later rows wait behind it, in the queue.
+                    await self._hand_back(run[position + 1 :])
+                    break
 
-    async def _deliver(self, row: Claimed) -> None:
-        """Send one held row when its chat's and the bot's turn comes; after a 429, again."""
+    async def _hand_back(self, rows: Sequence[Claimed]) -> None:
+        if not rows:
+            return
+        try:
+            async with self.sessions() as session, session.begin():
+                await outbox.release(session, self.worker, [row.id for row in rows])
+        except Exception as error:  # they come back when their leases end
+            log.warning("could not hand back %d outbox rows: %s", len(rows), error)
+        for row in rows:
+            self._settle(row)
+
+    async def _deliver(self, row: Claimed) -> bool:
+        """Send one held row when its chat's and the bot's turn comes; after a 429, again.
+        True when its outcome is final (sent, failed, unreachable)."""
         while True:
             await asyncio.sleep(self._chats.reserve(row.chat_id, time.monotonic()))
             await asyncio.sleep(self._pace.reserve(time.monotonic()))
@@ -216,7 +251,7 @@ class OutboxDispatcher:
                 # Too late to send under this lease: the row is claimed again once it ends.
                 log.info("outbox row %s waits for its lease to end", row.id)
                 self._settle(row)
-                return
+                return False
             try:
                 retry_after = await self._shielded(row)
             except Exception as error:
@@ -226,20 +261,21 @@ class OutboxDispatcher:
                     "outbox row %s: outcome not recorded (%s); it is sent again", row.id, error
                 )
                 self._settle(row)
-                return
-            if retry_after is None:
-                return
+                return False
+            if isinstance(retry_after, bool):
+                return retry_after
             self._pace.hold(time.monotonic() + retry_after)
 
-    async def _shielded(self, row: Claimed) -> float | None:
+    async def _shielded(self, row: Claimed) -> float | bool:
         """Run the attempt in a task of its own that a stop lets finish (see `_stop`)."""
         task = asyncio.create_task(self._attempt(row))
         self._sending[row.id] = task
         task.add_done_callback(lambda _: self._sending.pop(row.id, None))
         return await asyncio.shield(task)
 
-    async def _attempt(self, row: Claimed) -> float | None:
-        """Send once and record the outcome; return the seconds to wait after a 429."""
+    async def _attempt(self, row: Claimed) -> float | bool:
+        """Send once and record the outcome: the seconds to wait after a 429, else whether the
+        outcome is final (False: to be retried later)."""
         try:
             markup = (
                 None
@@ -248,13 +284,9 @@ class OutboxDispatcher:
             )
         except ValueError as error:  # Telegram would refuse it too, every time
             await self._record(outbox.mark_failed, row, error=f"not an inline keyboard: {error}")
-            return None
+            return True
         try:
-            # aiogram types the timeout as int; aiohttp takes fractions of a second too.
-            sent = await self.bot(
-                SendMessage(chat_id=row.chat_id, text=row.text, reply_markup=markup),
-                request_timeout=self.policy.request_timeout,  # type: ignore[arg-type]
-            )
+            message_id = await self._call(row, markup)
         except TelegramRetryAfter as error:
             RETRY_AFTER.inc()
             return float(error.retry_after)
@@ -263,16 +295,55 @@ class OutboxDispatcher:
         except TelegramForbiddenError as error:
             await self._record(outbox.mark_unreachable, row, error=error.message)
         except (TelegramServerError, TelegramNetworkError) as error:
-            if row.attempts + 1 >= self.policy.max_attempts:
-                await self._record(outbox.mark_failed, row, error=error.message)
-            else:
+            if row.attempts + 1 < self.policy.max_attempts:
                 at = utcnow() + timedelta(seconds=self.policy.backoff(row.attempts))
                 await self._record(outbox.retry_later, row, error=error.message, at=at)
+                return False
+            await self._record(outbox.mark_failed, row, error=error.message)
         except TelegramAPIError as error:
             await self._record(outbox.mark_failed, row, error=error.message)
         else:
-            await self._record(outbox.mark_sent, row, telegram_message_id=sent.message_id)
-        return None
+            await self._record(outbox.mark_sent, row, telegram_message_id=message_id)
+        return True
+
+    async def _call(self, row: Claimed, markup: InlineKeyboardMarkup | None) -> int:
+        """Make the Bot API call the row asks for; return the message id it concerns."""
+        # aiogram types the timeout as int; aiohttp takes fractions of a second too.
+        timeout: Any = self.policy.request_timeout
+        if row.method == outbox.EDIT and row.target_message_id is not None:
+            try:
+                await self.bot(
+                    EditMessageText(
+                        chat_id=row.chat_id,
+                        message_id=row.target_message_id,
+                        text=row.text,
+                        reply_markup=markup,
+                    ),
+                    request_timeout=timeout,
+                )
+                return row.target_message_id
+            except TelegramBadRequest as error:
+                if "not modified" in error.message:  # an edit delivered twice: done
+                    return row.target_message_id
+                # Too old or deleted: the person still gets the text, as a new message.
+                log.info("outbox row %s: edit refused, sent as a new message", row.id)
+        method: TelegramMethod[Message]
+        if row.method in (outbox.DOCUMENT, outbox.PHOTO) and row.file_data is not None:
+            upload = BufferedInputFile(row.file_data, row.file_name or "file")
+            caption = row.text or None
+            method = (
+                SendDocument(
+                    chat_id=row.chat_id, document=upload, caption=caption, reply_markup=markup
+                )
+                if row.method == outbox.DOCUMENT
+                else SendPhoto(chat_id=row.chat_id, photo=upload, caption=caption)
+            )
+        elif row.method == outbox.PHOTO and row.file_id is not None:
+            method = SendPhoto(chat_id=row.chat_id, photo=row.file_id, caption=row.text or None)
+        else:
+            method = SendMessage(chat_id=row.chat_id, text=row.text, reply_markup=markup)
+        sent = await self.bot(method, request_timeout=timeout)
+        return sent.message_id
 
     async def _record(self, mark: Recorder, row: Claimed, **outcome: Any) -> None:
         async with self.sessions() as session, session.begin():

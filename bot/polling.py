@@ -1,27 +1,29 @@
 """Long polling that confirms an update to Telegram only after its effect is committed.
 
 aiogram's own polling confirms a batch as soon as it starts handling it, so a crash loses
-the batch. Here a batch of up to 100 updates is handled first — concurrently across chats,
-in order within a chat — and only then confirmed by asking for the next offset. A crash
-before that point makes Telegram deliver the batch again; UpdateTransaction skips the
-updates whose effect was already committed."""
+the batch. Here updates are handled as they come — concurrently across senders, in order
+within a sender — and `getUpdates` is asked again at once with the offset of the first
+update not yet committed: a slow update holds back the confirmation of those after it, never
+their handling. A crash before the commit makes Telegram deliver the update again;
+UpdateTransaction skips the updates whose effect was already committed. An update that
+failed for now (database or network away) is dropped from hand with the rest of its sender's
+queue, so that when Telegram delivers them again they are handled in order."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import deque
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
-from aiogram.utils.i18n import I18n
 
 from bot.delivery import deliver, is_transient, sender_of
 
 log = logging.getLogger(__name__)
+MOST_IN_HAND = 200  # updates being handled or waiting for their sender's turn
 
 
 class Backoff:
@@ -36,49 +38,107 @@ class Backoff:
         self.delay = self.first
 
 
-async def _handle_in_order(
-    bot: Bot, dispatcher: Dispatcher, i18n: I18n, updates: Sequence[Update]
-) -> None:
-    for update in updates:
-        await deliver(bot, dispatcher, i18n, update)
+class Poller:
+    """One long-polling loop and the per-sender queues it feeds."""
 
+    def __init__(self, bot: Bot, dispatcher: Dispatcher, timeout: int) -> None:
+        self.bot, self.dispatcher, self.timeout = bot, dispatcher, timeout
+        self.uncommitted: set[int] = set()  # received, effect not committed yet
+        self.in_hand: set[int] = set()  # being handled or queued for it
+        self.queues: dict[int, deque[Update]] = {}  # per sender, while a worker runs
+        self.highest = -1
+        self.progress = asyncio.Event()  # an update was settled
+        self.failing = False  # an update failed for now: back off before asking again
+        self.workers: set[asyncio.Task[None]] = set()
 
-async def handle_batch(
-    bot: Bot, dispatcher: Dispatcher, i18n: I18n, updates: Sequence[Update]
-) -> None:
-    # Linli talks in private chats, where the sender is the chat: order is kept per sender.
-    by_sender: dict[int, list[Update]] = defaultdict(list)
-    for update in updates:
-        by_sender[sender_of(update) or -update.update_id].append(update)
-    results = await asyncio.gather(
-        *(_handle_in_order(bot, dispatcher, i18n, batch) for batch in by_sender.values()),
-        return_exceptions=True,
-    )
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
+    def offset(self) -> int | None:
+        """Confirms what is committed with nothing uncommitted before it."""
+        if self.uncommitted:
+            return min(self.uncommitted)
+        return None if self.highest < 0 else self.highest + 1
 
+    def take(self, updates: list[Update]) -> int:
+        """Queue the updates not already in hand; return how many."""
+        taken = 0
+        for update in updates:
+            if update.update_id in self.in_hand or update.update_id < (self.offset() or 0):
+                continue
+            taken += 1
+            self.highest = max(self.highest, update.update_id)
+            self.uncommitted.add(update.update_id)
+            self.in_hand.add(update.update_id)
+            sender = sender_of(update) or -update.update_id
+            queue = self.queues.get(sender)
+            if queue is not None:
+                queue.append(update)
+                continue
+            self.queues[sender] = deque([update])
+            worker = asyncio.create_task(self._work(sender))
+            self.workers.add(worker)
+            worker.add_done_callback(self.workers.discard)
+        return taken
 
-async def poll(bot: Bot, dispatcher: Dispatcher, i18n: I18n, *, timeout: int = 25) -> None:
-    """Run until cancelled."""
-    offset: int | None = None
-    backoff = Backoff()
-    allowed = dispatcher.resolve_used_update_types()
-    while True:
+    async def _work(self, sender: int) -> None:
+        queue = self.queues[sender]
         try:
-            updates = await bot(
-                GetUpdates(offset=offset, timeout=timeout, allowed_updates=allowed),
-                request_timeout=timeout + 10,
-            )
-            if updates:
-                await handle_batch(bot, dispatcher, i18n, updates)
-                offset = updates[-1].update_id + 1
-            backoff.reset()
-        except TelegramRetryAfter as error:
-            await asyncio.sleep(error.retry_after)
-        except Exception as error:
-            if not is_transient(error):
-                raise
-            delay = backoff.next()
-            log.warning("polling paused %.1f s: %s", delay, error)
-            await asyncio.sleep(delay)
+            while queue:
+                update = queue[0]
+                try:
+                    await deliver(self.bot, self.dispatcher, update)
+                except Exception as error:
+                    log.warning(
+                        "update %s not handled for now (%s): it comes again",
+                        update.update_id,
+                        type(error).__name__,
+                    )
+                    self.failing = True
+                    for dropped in queue:  # Telegram delivers them again, in order
+                        self.in_hand.discard(dropped.update_id)
+                    return
+                queue.popleft()
+                self.uncommitted.discard(update.update_id)
+                self.in_hand.discard(update.update_id)
+                self.progress.set()
+        finally:
+            del self.queues[sender]
+            self.progress.set()
+
+    async def run(self) -> None:
+        backoff = Backoff()
+        allowed = self.dispatcher.resolve_used_update_types()
+        try:
+            while True:
+                if self.failing:
+                    self.failing = False
+                    await asyncio.sleep(backoff.next())
+                # Nothing new to take while the hands are full or everything received is in
+                # hand: wait for an update to settle instead of asking Telegram in a loop.
+                timeout = 0 if self.in_hand else self.timeout
+                try:
+                    updates = await self.bot(
+                        GetUpdates(offset=self.offset(), timeout=timeout, allowed_updates=allowed),
+                        request_timeout=self.timeout + 10,
+                    )
+                except TelegramRetryAfter as error:
+                    await asyncio.sleep(error.retry_after)
+                    continue
+                except Exception as error:
+                    if not is_transient(error):
+                        raise
+                    delay = backoff.next()
+                    log.warning("polling paused %.1f s: %s", delay, type(error).__name__)
+                    await asyncio.sleep(delay)
+                    continue
+                if not self.failing:
+                    backoff.reset()
+                if (not self.take(updates) and self.in_hand) or len(self.in_hand) >= MOST_IN_HAND:
+                    self.progress.clear()
+                    await self.progress.wait()
+        finally:
+            for worker in list(self.workers):
+                worker.cancel()
+
+
+async def poll(bot: Bot, dispatcher: Dispatcher, *, timeout: int = 25) -> None:
+    """Run until cancelled."""
+    await Poller(bot, dispatcher, timeout).run()

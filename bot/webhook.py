@@ -32,7 +32,7 @@ def build_app(linli: Linli, secret: str) -> web.Application:
         except ValueError:
             return web.Response(status=400, text="not an update")
         try:
-            await deliver(linli.bot, linli.dispatcher, linli.i18n, update)
+            await deliver(linli.bot, linli.dispatcher, update)
         except Exception:
             log.exception("update %s failed; Telegram will deliver it again", update.update_id)
             return web.Response(status=500, text="failed, please retry")

@@ -1,5 +1,7 @@
 """aiogram routers: thin translations of chat events into storage and domain calls."""
 
+from typing import Any
+
 from aiogram import Router
 
 from handlers.announcements import deliveries, drafting
@@ -9,8 +11,13 @@ from handlers.drives import committee as drive_committee
 from handlers.drives import pledging as drives
 from handlers.general import common
 from handlers.joining import claims, join
+from handlers.shared.filters import Sorry
+from handlers.shared.texts import refusal_text
 from handlers.surveys import answering, objections, results
 from handlers.surveys import committee as survey_committee
+from handlers.surveys.texts import rejection_text
+from storage.refusals import Refused
+from surveys.voting.flow import AnswerRejected
 
 
 def build_router() -> Router:
@@ -34,3 +41,13 @@ def build_router() -> Router:
         common.build_router(),
     )
     return root
+
+
+def explanations() -> dict[type[Exception], Any]:
+    """The sentence for each refusal a handler or filter may raise (handlers.shared.middlewares
+    .Refusals)."""
+    return {
+        Refused: lambda refused: refusal_text(refused.reason),
+        AnswerRejected: lambda rejected: rejection_text(rejected.reason, rejected.details),
+        Sorry: lambda sorry: sorry.text,
+    }

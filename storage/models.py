@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     SmallInteger,
@@ -232,12 +233,15 @@ class JoinCode(Base):
 
 
 class ProcessedUpdate(Base):
-    """Telegram update ids whose effect is committed: a redelivered update is skipped."""
+    """Update ids whose effect is committed: a redelivered update is skipped. Keyed per bot
+    (the token's id), since each bot numbers its updates, and kept only for Telegram's
+    redelivery window: a bot idle for a week starts its numbering again."""
 
     __tablename__ = "processed_updates"
 
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class OutboxState(enum.StrEnum):
@@ -277,8 +281,16 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
+    # What to do: "send" a message, "edit" the bot's message `target_message_id`, send a
+    # "document" (file_data named file_name) or a "photo" (file_id, or file_data); text is
+    # the caption of a file.
+    method: Mapped[str] = mapped_column(String(16), default="send", server_default="send")
     text: Mapped[str] = mapped_column(Text)
     reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # Telegram's JSON
+    target_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    file_id: Mapped[str | None] = mapped_column(String(200))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_data: Mapped[bytes | None] = mapped_column(LargeBinary)
     priority: Mapped[int] = mapped_column(SmallInteger, default=0)  # higher is sent first
     not_before: Mapped[datetime] = mapped_column(default=utcnow)  # quiet hours, schedules
     state: Mapped[OutboxState] = mapped_column(

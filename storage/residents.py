@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from aiogram.fsm.storage.base import DEFAULT_DESTINY
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
+from storage.conversations.fsm import prime
+from storage.conversations.models import ConversationState
 from storage.models import Building, Household, Membership, Resident, Unit
 
 
@@ -19,6 +22,39 @@ async def resident_for(session: AsyncSession, telegram_id: int, full_name: str) 
         session.add(resident)
         await session.flush()
     elif resident.full_name != full_name[:200]:
+        resident.full_name = full_name[:200]
+    return resident
+
+
+async def resident_in_update(
+    session: AsyncSession, telegram_id: int, full_name: str, *, bot_id: int, chat_id: int
+) -> Resident:
+    """The resident behind an update, with their conversation state in the same query (the
+    FSM storage then reads it from the session, not the database)."""
+    state = aliased(ConversationState)
+    found = (
+        await session.execute(
+            select(Resident, state)
+            .outerjoin(
+                state,
+                and_(
+                    state.bot_id == bot_id,
+                    state.chat_id == chat_id,
+                    state.user_id == Resident.telegram_id,
+                    state.destiny == DEFAULT_DESTINY,
+                ),
+            )
+            .where(Resident.telegram_id == telegram_id)
+        )
+    ).first()
+    prime(session, (bot_id, chat_id, telegram_id, DEFAULT_DESTINY), found and found[1])
+    if found is None:
+        resident = Resident(telegram_id=telegram_id, full_name=full_name[:200])
+        session.add(resident)
+        await session.flush()
+        return resident
+    resident = found[0]
+    if resident.full_name != full_name[:200]:
         resident.full_name = full_name[:200]
     return resident
 

@@ -240,12 +240,23 @@ class Resident:
         """Scan a QR code holding `url`; return the update_id of the /start it sends."""
         return (await self.client.scan(self.id, url))["update_id"]
 
-    async def press(self, button_text: str, message_id: int | None = None) -> str:
-        """Press the button so labelled (on the latest bot message having it, by default);
-        return the callback_query_id.
-        """
-        reply = await self.client.press(self.id, message_id=message_id, button_text=button_text)
-        return reply["callback_query_id"]
+    async def press(
+        self, button_text: str, message_id: int | None = None, timeout: float = 10
+    ) -> str:
+        """Press the button so labelled (on the latest bot message having it, by default),
+        waiting up to `timeout` s for the bot to show it; return the callback_query_id."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                reply = await self.client.press(
+                    self.id, message_id=message_id, button_text=button_text
+                )
+                return str(reply["callback_query_id"])
+            except SandboxError as error:
+                late = asyncio.get_running_loop().time() > deadline
+                if late or not error.reason.startswith("no inline button"):
+                    raise
+            await asyncio.sleep(0.05)
 
     async def forge_press(self, message_id: int, callback_data: str) -> str:
         """Send callback_data no button carries, as a tampered client could."""
@@ -268,6 +279,22 @@ class Resident:
     async def messages(self) -> list[Json]:
         """Every bot message in this resident's chat, as it is now."""
         return await self.client.chat_messages(self.id)
+
+    async def shown(self, needle: str, timeout: float = 10) -> Json:
+        """The latest bot message whose text holds `needle`, as it is now: a new message or
+        one the bot edited (a pressed question turns into the next one), waiting up to
+        `timeout` s for it. Messages already read by next_message count too."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for message in reversed(await self.messages()):
+                if needle in message.get("text", "") or needle in message.get("caption", ""):
+                    self._read_up_to = max(self._read_up_to, message["message_id"])
+                    return message
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(
+                    f"{self.name} (chat {self.id}) was not shown {needle!r} within {timeout} s"
+                )
+            await asyncio.sleep(0.05)
 
     async def callback_answer(self, callback_query_id: str, timeout: float = 10) -> Json:
         """The bot's answer to a press: {text, show_alert}."""

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, and_, exists, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Update, and_, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import Insert
 
+from storage.db import insert_for
 from storage.models import (
     Broadcast,
     Household,
@@ -35,20 +35,30 @@ from storage.models import (
 )
 
 MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts them
+MAX_CAPTION = 1024
 MAX_ERROR = 500  # the length of last_error
 
 Json = dict[str, Any]
 
 
+SEND, EDIT, DOCUMENT, PHOTO = "send", "edit", "document", "photo"
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A message to enqueue. `reply_markup` is an inline keyboard as Telegram's JSON (aiogram's
-    `markup.model_dump(exclude_none=True)`); `key` makes enqueuing it again a no-op."""
+    `markup.model_dump(exclude_none=True)`); `key` makes enqueuing it again a no-op. `method`
+    says what to do (storage.models.OutboxMessage): for a file, `text` is its caption."""
 
     chat_id: int
     text: str
     reply_markup: Json | None = None
     key: str | None = None
+    method: str = SEND
+    target_message_id: int | None = None
+    file_id: str | None = None
+    file_name: str | None = None
+    file_data: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,11 @@ class Claimed:
     claimed_by: str
     claimed_until: datetime
     recipient_unreachable: bool = False  # a resident whom a 403 marked unreachable
+    method: str = SEND
+    target_message_id: int | None = None
+    file_id: str | None = None
+    file_name: str | None = None
+    file_data: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -81,9 +96,8 @@ class Delivery:
 
 
 def _insert_new(session: AsyncSession, model: type[Broadcast] | type[OutboxMessage]) -> Insert:
-    """INSERT that skips rows whose key exists (PostgreSQL and SQLite spell it alike)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).on_conflict_do_nothing(index_elements=["key"])
+    """INSERT that skips rows whose key exists."""
+    return insert_for(session, model).on_conflict_do_nothing(index_elements=["key"])  # type: ignore[no-any-return]
 
 
 def _update(model: type[Broadcast] | type[OutboxMessage] | type[Resident]) -> Update:
@@ -92,12 +106,32 @@ def _update(model: type[Broadcast] | type[OutboxMessage] | type[Resident]) -> Up
     return update(model).execution_options(synchronize_session=False)
 
 
-def _checked(text: str) -> str:
-    if not text.strip():
+def _checked(message: Outgoing) -> str:
+    text = message.text
+    if message.method in (DOCUMENT, PHOTO):
+        limit = MAX_CAPTION
+    elif not text.strip():
         raise ValueError("an outbox message needs some text")
-    if len(text.encode("utf-16-le")) // 2 > MAX_TEXT:
-        raise ValueError(f"an outbox message holds at most {MAX_TEXT} characters")
+    else:
+        limit = MAX_TEXT
+    if len(text.encode("utf-16-le")) // 2 > limit:
+        raise ValueError(f"an outbox message holds at most {limit} characters")
     return text
+
+
+def _row(message: Outgoing, when: datetime, priority: int) -> dict[str, Any]:
+    return {
+        "chat_id": message.chat_id,
+        "text": _checked(message),
+        "reply_markup": message.reply_markup,
+        "priority": priority,
+        "not_before": when,
+        "method": message.method,
+        "target_message_id": message.target_message_id,
+        "file_id": message.file_id,
+        "file_name": message.file_name,
+        "file_data": message.file_data,
+    }
 
 
 async def enqueue_many(
@@ -112,13 +146,9 @@ async def enqueue_many(
     a key of their own get "b<broadcast>:<chat>", so a recipient gets a broadcast once."""
     when = not_before or utcnow()
     rows = [
-        {
+        _row(message, when, priority)
+        | {
             "broadcast_id": broadcast_id,
-            "chat_id": message.chat_id,
-            "text": _checked(message.text),
-            "reply_markup": message.reply_markup,
-            "priority": priority,
-            "not_before": when,
             "key": message.key
             or (f"b{broadcast_id}:{message.chat_id}" if broadcast_id is not None else None),
         }
@@ -155,6 +185,17 @@ async def open_broadcast(
         broadcast_id = await session.scalar(select(Broadcast.id).where(Broadcast.key == key))
     assert broadcast_id is not None
     return broadcast_id
+
+
+_FILE_COLUMNS = (
+    OutboxMessage.method,
+    OutboxMessage.target_message_id,
+    OutboxMessage.file_id,
+    OutboxMessage.file_name,
+    OutboxMessage.file_data,
+)
+# Replies to what a person just did go before notices and broadcasts.
+REPLY_PRIORITY = 10
 
 
 def _lease_over(row: type[OutboxMessage], now: datetime) -> ColumnElement[bool]:
@@ -272,6 +313,7 @@ async def claim(
             OutboxMessage.reply_markup,
             OutboxMessage.attempts,
             OutboxMessage.priority,
+            *_FILE_COLUMNS,
             exists()
             .where(
                 Resident.telegram_id == OutboxMessage.chat_id,
@@ -291,8 +333,45 @@ async def claim(
             worker,
             until,
             recipient_unreachable=bool(row.unreachable),
+            **{column.key: getattr(row, column.key) for column in _FILE_COLUMNS},
         )
         for row in rows
+    ]
+
+
+async def enqueue_claimed(
+    session: AsyncSession, messages: Sequence[Outgoing], worker: str, *, lease: timedelta
+) -> list[Claimed]:
+    """Queue the replies of an update as already claimed by `worker`, the process handling it:
+    it sends them right after the commit, and if it dies first, another dispatcher sends them
+    once the lease ends. One statement for all of them; in order per chat."""
+    if not messages:
+        return []
+    now = utcnow()
+    until = now + lease
+    rows = [
+        _row(message, now, REPLY_PRIORITY)
+        | {"state": OutboxState.SENDING, "claimed_by": worker, "claimed_until": until}
+        for message in messages
+    ]
+    statement = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+    ids = (await session.execute(statement, rows)).scalars().all()
+    return [
+        Claimed(
+            row_id,
+            message.chat_id,
+            message.text,
+            message.reply_markup,
+            0,
+            worker,
+            until,
+            method=message.method,
+            target_message_id=message.target_message_id,
+            file_id=message.file_id,
+            file_name=message.file_name,
+            file_data=message.file_data,
+        )
+        for row_id, message in zip(ids, messages, strict=True)
     ]
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import String, case, cast, delete, func, insert, literal, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import String, case, cast, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.committee import compounds_of
@@ -25,18 +24,12 @@ from storage.models import (
 )
 from storage.refusals import Refusal, Refused
 from storage.surveys.models import (
-    Answer,
-    AnswerChoice,
-    AnswerEvent,
     Ballot,
     EligibleFlat,
     ScopeKind,
     Survey,
     SurveyStatus,
 )
-from surveys.voting.answer_codec import choices, decode, encode
-from surveys.voting.flow import AnswerValue, Progress, progress
-from surveys.voting.questions import Question
 from surveys.voting.schema import (
     AnswerPer,
     ResultsVisibility,
@@ -152,7 +145,7 @@ async def open_survey(
     )
 
 
-def _audience(definition: SurveyDefinition) -> list[Role]:
+def audience(definition: SurveyDefinition) -> list[Role]:
     if definition.kind is SurveyKind.VOTE:
         return [Role.OWNER]
     return [Role(role.value) for role in definition.audience]
@@ -180,7 +173,7 @@ async def invitations(session: AsyncSession, survey: Survey) -> list[Invitation]
         )
         .where(
             Membership.status == MembershipStatus.ACTIVE,
-            Membership.role.in_(_audience(definition)),
+            Membership.role.in_(audience(definition)),
         )
         .order_by(Membership.household_id, *RESPONDENT_FIRST)
     )
@@ -203,182 +196,15 @@ async def open_survey_of(session: AsyncSession, survey_id: int) -> Survey:
     survey = await session.get(Survey, survey_id)
     if survey is None:
         raise Refused(Refusal.UNKNOWN_SURVEY)
+    check_open(survey)
+    return survey
+
+
+def check_open(survey: Survey) -> None:
     if survey.status is not SurveyStatus.OPEN or (
         survey.closes_at is not None and survey.closes_at <= utcnow()
     ):
         raise Refused(Refusal.SURVEY_CLOSED)
-    return survey
-
-
-async def _respondent_of_flat(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition, household_id: int
-) -> int | None:
-    """The resident who answers for an eligible flat: the active member in the audience (the
-    owner, for a vote) whom the committee designated, else the earliest."""
-    return await session.scalar(
-        select(Membership.resident_id)
-        .join(
-            EligibleFlat,
-            (EligibleFlat.household_id == Membership.household_id)
-            & (EligibleFlat.survey_id == survey.id),
-        )
-        .where(
-            Membership.household_id == household_id,
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.role.in_(_audience(definition)),
-        )
-        .order_by(*RESPONDENT_FIRST)
-        .limit(1)
-    )
-
-
-async def ballot_for(
-    session: AsyncSession, survey: Survey, resident: Resident, household_id: int | None
-) -> Ballot:
-    """The ballot the resident answers: their flat's (per flat) or their own (per person),
-    created on first use. Refused says why they may not answer."""
-    definition = definition_of(survey.definition)
-    if definition.answer_per is AnswerPer.FLAT:
-        if household_id is None:
-            raise Refused(Refusal.NOT_ELIGIBLE)
-        respondent_id = await _respondent_of_flat(session, survey, definition, household_id)
-        if respondent_id != resident.id:
-            raise Refused(await _why_not(session, survey, resident, household_id))
-        respondent = f"h:{household_id}"
-    else:
-        if not await _is_in_audience(session, survey, definition, resident):
-            raise Refused(Refusal.NOT_ELIGIBLE)
-        respondent, household_id = f"r:{resident.id}", None
-    found = await session.scalar(
-        select(Ballot).where(Ballot.survey_id == survey.id, Ballot.respondent == respondent)
-    )
-    if found is not None:
-        return found
-    ballot = Ballot(
-        survey_id=survey.id,
-        respondent=respondent,
-        household_id=household_id,
-        resident_id=resident.id,
-    )
-    try:
-        async with session.begin_nested():
-            session.add(ballot)
-    except IntegrityError:  # created a moment ago by a concurrent press
-        return await session.scalar(
-            select(Ballot).where(Ballot.survey_id == survey.id, Ballot.respondent == respondent)
-        )  # type: ignore[return-value]
-    return ballot
-
-
-async def _why_not(
-    session: AsyncSession, survey: Survey, resident: Resident, household_id: int
-) -> Refusal:
-    membership = await session.scalar(
-        select(Membership).where(
-            Membership.resident_id == resident.id,
-            Membership.household_id == household_id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-    )
-    eligible = await session.get(EligibleFlat, (survey.id, household_id))
-    if membership is None or eligible is None:
-        return Refusal.NOT_ELIGIBLE
-    if (
-        membership.role is not Role.OWNER
-        and definition_of(survey.definition).kind is SurveyKind.VOTE
-    ):
-        return Refusal.OWNERS_ONLY
-    return Refusal.FLAT_ANSWERED_BY_ANOTHER
-
-
-async def _is_in_audience(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition, resident: Resident
-) -> bool:
-    found = await session.scalar(
-        select(Membership.id)
-        .join(
-            EligibleFlat,
-            (EligibleFlat.household_id == Membership.household_id)
-            & (EligibleFlat.survey_id == survey.id),
-        )
-        .where(
-            Membership.resident_id == resident.id,
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.role.in_(_audience(definition)),
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
-async def answers_of(
-    session: AsyncSession, ballot: Ballot, definition: SurveyDefinition
-) -> dict[str, AnswerValue | None]:
-    questions = {question.id: question for question in definition.questions}
-    rows = await session.execute(
-        select(Answer.question_id, Answer.value).where(Answer.ballot_id == ballot.id)
-    )
-    return {
-        question_id: decode(questions[question_id], value)
-        for question_id, value in rows
-        if question_id in questions
-    }
-
-
-async def record_answer(
-    session: AsyncSession,
-    ballot: Ballot,
-    definition: SurveyDefinition,
-    question: Question,
-    value: AnswerValue | None,
-    resident: Resident,
-) -> Progress:
-    """Keep the answer (replacing an earlier one), drop answers to questions it hides, write
-    both to the audit trail, and mark the ballot submitted while every required question is
-    answered."""
-    # Members of one flat may answer at once (several webhook workers): take the ballot's
-    # row lock and read the answers only then, so the second waits and builds on the first.
-    await session.execute(
-        select(Ballot)
-        .where(Ballot.id == ballot.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    answers = await answers_of(session, ballot, definition)
-    answers[question.id] = value
-    where = progress(definition, answers)
-    changed = [question.id, *sorted(where.dropped)]
-    await session.execute(
-        delete(AnswerChoice).where(
-            AnswerChoice.ballot_id == ballot.id, AnswerChoice.question_id.in_(changed)
-        )
-    )
-    await session.execute(
-        delete(Answer).where(Answer.ballot_id == ballot.id, Answer.question_id.in_(changed))
-    )
-    now = utcnow()
-    stored = encode(value)
-    session.add(Answer(ballot_id=ballot.id, question_id=question.id, value=stored))
-    session.add_all(
-        AnswerChoice(ballot_id=ballot.id, question_id=question.id, option_id=option, rank=rank)
-        for option, rank in choices(question, value)
-    )
-    session.add_all(
-        AnswerEvent(
-            survey_id=ballot.survey_id,
-            ballot_id=ballot.id,
-            question_id=question_id,
-            resident_id=resident.id,
-            value=stored if question_id == question.id else None,
-            at=now,
-        )
-        for question_id in changed
-    )
-    ballot.resident_id = resident.id
-    ballot.updated_at = now
-    ballot.submitted_at = (ballot.submitted_at or now) if where.finished else None
-    await session.flush()
-    return where
 
 
 async def close_survey(session: AsyncSession, survey: Survey) -> None:
@@ -405,19 +231,6 @@ async def surveys_of(session: AsyncSession, compound_ids: Sequence[int]) -> Sequ
         select(Survey).where(Survey.compound_id.in_(compound_ids)).order_by(Survey.id.desc())
     )
     return result.all()
-
-
-async def ballot_of(
-    session: AsyncSession, resident: Resident, ballot_id: int
-) -> tuple[Survey, Ballot]:
-    """A ballot a button names, if its survey is open and this resident may answer it now."""
-    ballot = await session.get(Ballot, ballot_id)
-    if ballot is None:
-        raise Refused(Refusal.UNKNOWN_SURVEY)
-    survey = await open_survey_of(session, ballot.survey_id)
-    if (await ballot_for(session, survey, resident, ballot.household_id)).id != ballot.id:
-        raise Refused(Refusal.NOT_ELIGIBLE)
-    return survey, ballot
 
 
 async def member_flat(session: AsyncSession, resident: Resident, survey: Survey) -> int | None:

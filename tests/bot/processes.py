@@ -109,4 +109,4 @@ async def redeliver(linli: Linli, client: SandboxClient, update_id: int) -> None
     """Hand the bot an update it was given before, as a retry after a crash would."""
     [listed] = [u for u in (await client.updates())["updates"] if u["update_id"] == update_id]
     again = Update.model_validate(listed["update"], context={"bot": linli.bot})
-    await deliver(linli.bot, linli.dispatcher, linli.i18n, again)
+    await deliver(linli.bot, linli.dispatcher, again)

@@ -38,13 +38,14 @@ async def open_vote(
     building: str | None = None,
     unit: str | None = None,
     compound: str = COMPOUND,
+    definition: str = VOTE,
 ) -> int:
-    """Open VOTE over the scope and queue its notices, as `linli survey open` does; the bot's
-    outbox dispatcher sends them."""
+    """Open a vote (VOTE by default) over the scope and queue its notices, as `linli survey
+    open` does; the bot's outbox dispatcher sends them."""
     async with sessions() as session, session.begin():
         found = await compound_named(session, compound)
         scope = await scope_named(session, found.id, building, unit)
-        survey = await create_survey(session, found.id, VOTE, scope)
+        survey = await create_survey(session, found.id, definition, scope)
         await open_survey(session, survey)
         zone = ZoneInfo("Asia/Shanghai")
         await announce_opening(session, survey, build_i18n("zh_CN"), zone)
@@ -65,16 +66,16 @@ async def owners(
     return joined
 
 
-async def at_the_question(residents: Sequence[Resident]) -> list[int]:
+async def at_the_question(residents: Sequence[Resident], total: int = 1) -> list[int]:
     """Each resident reads the opening notice and taps 开始作答; return the message ids of
-    the question each then sees."""
+    the first question (of `total`) each then sees."""
     for resident in residents:
         assert "正式表决已开始" in (await resident.next_message(timeout=20))["text"]
         await resident.press("开始作答")
     questions = []
     for resident in residents:
         question = await resident.next_message()
-        assert "问题 1/1" in question["text"], question
+        assert f"问题 1/{total}" in question["text"], question
         questions.append(question["message_id"])
     return questions
 

@@ -62,23 +62,24 @@ async def test_an_owner_votes_changes_the_vote_and_gets_a_receipt(
     question = await owner.next_message()
     assert "问题 1/2" in question["text"]  # the payment question shows only after "agree"
     await owner.press("同意")
-    assert "✓ 问题 1：同意" in (await owner.next_message())["text"]
-    assert "问题 2/3" in (await owner.next_message())["text"]
+    # The pressed question turns into the next one, with what was recorded on top.
+    shown = await owner.shown("✓ 问题 1：同意")
+    assert shown["message_id"] == question["message_id"] and "问题 2/3" in shown["text"]
     await owner.press("提取住房公积金")
-    await owner.next_message()
-    remarks = await owner.next_message()
-    assert "问题 3/3" in remarks["text"]
+    remarks = await owner.shown("问题 3/3")
+    assert "✓ 问题 2：提取住房公积金" in remarks["text"]
     await owner.send("希望电梯装在北侧")
-    await owner.next_message()
-    receipt = await owner.next_message()
-    assert "已记录" in receipt["text"] and "北侧" in receipt["text"]
+    receipt = await owner.shown("已记录")
+    assert "北侧" in receipt["text"]
 
     # A change of mind: disagreeing hides the payment question, whose answer stops counting.
     await owner.press("修改答案")
-    await owner.next_message()
+    await owner.press("问题 1")
+    await owner.shown("您的答案：同意")
     await owner.press("反对")
-    await owner.next_message()
+    await owner.shown("✓ 问题 1：反对")
     receipt = await owner.next_message()
+    assert "已记录" in receipt["text"]
     assert "反对" in receipt["text"] and "公积金" not in receipt["text"]
     await settle(owner)
 

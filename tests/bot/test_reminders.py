@@ -15,15 +15,9 @@ from handlers.surveys.sweeps import close_due_surveys, remind_non_finishers
 from storage.committee import compound_named
 from storage.models import Membership, OutboxMessage, OutboxState, utcnow
 from storage.models import Resident as ResidentRow
+from storage.surveys.ballots import ballot_for, record_answer
 from storage.surveys.models import Survey, SurveyStatus
-from storage.surveys.queries import (
-    ballot_for,
-    create_survey,
-    definition_of,
-    open_survey,
-    record_answer,
-    scope_named,
-)
+from storage.surveys.queries import create_survey, definition_of, open_survey, scope_named
 from tests.bot.conftest import COMPOUND, Codes, settle
 from tests.outbox.conftest import until_done
 

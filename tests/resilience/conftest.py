@@ -14,7 +14,6 @@ import aiohttp
 import pytest
 
 from bot.app import Linli
-from bot.outbox_dispatcher import OutboxDispatcher
 from bot.sandbox import Sandbox, SandboxClient
 from bot.webhook import SECRET_HEADER
 from tests.bot.conftest import Codes, bot_settings, bot_username, codes, committee, linli
@@ -65,8 +64,7 @@ async def webhook(
     """The bot as a webhook server the sandbox delivers to, with its outbox dispatcher."""
     assert sandbox.url is not None
     linli = await Linli.start(bot_settings(database_url, sandbox.url))
-    outbox = OutboxDispatcher(linli.bot, linli.sessions, FAST_OUTBOX)
-    sending = asyncio.create_task(outbox.run())
+    sending = asyncio.create_task(linli.send_outbox(FAST_OUTBOX))
     try:
         async with webhook_server(linli) as url, aiohttp.ClientSession() as http:
             await linli.bot.set_webhook(url, secret_token=WEBHOOK_SECRET)

@@ -32,7 +32,7 @@ async def test_a_redelivered_answer_is_recorded_once(
 ) -> None:
     owner, question = await _owner_at_the_question(client, codes, sessions)
     press = await owner.press("反对", question)
-    await owner.next_message()  # ✓ 问题 1
+    await owner.shown("✓ 问题 1")  # the question turns into what was recorded
     assert "已记录" in (await owner.next_message())["text"]
     await settle(owner)
     before = await owner.messages()

@@ -153,7 +153,7 @@ async def _outage_and_recovery(
     await holder.close(timeout=1)
     for resident, flat in zip(during[1:], flats[1:], strict=True):
         sent.append(await resident.scan(codes.flats[flat]))
-    await _until_logged(caplog, "bot.polling", "Connect call failed")
+    await _until_logged(caplog, "bot.polling", "ConnectionRefusedError")
     listing = await client.updates()
     states = {u["update_id"]: u["state"] for u in listing["updates"]}
     assert [states[i] for i in sent] == ["pending"] * len(sent), "confirmed in the outage"

@@ -22,15 +22,9 @@ from storage.models import (
     Unit,
     Verification,
 )
+from storage.surveys.ballots import ballot_for, record_answer
 from storage.surveys.models import Ballot, Survey
-from storage.surveys.queries import (
-    ballot_for,
-    create_survey,
-    definition_of,
-    open_survey,
-    record_answer,
-    scope_named,
-)
+from storage.surveys.queries import create_survey, definition_of, open_survey, scope_named
 from storage.surveys.tallies import SurveyTally, tally_survey
 from surveys.joining.register import RegisterFlat
 from surveys.voting.flow import validate_answer

@@ -1,0 +1,70 @@
+"""Filters shared by the features: who is on the committee, and a command's number argument.
+
+Both run inside the refusal middleware, so what they raise is answered in the person's
+language and nothing else handles the update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiogram.filters import CommandObject, Filter
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.committee import compounds_of
+from storage.refusals import Refusal, Refused
+
+# The largest id a column holds on both databases (a 32-bit INTEGER on PostgreSQL).
+LARGEST_ID = 2**31 - 1
+
+
+class Sorry(Exception):
+    """A refusal whose sentence is already written, in the reader's language."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("refused with a sentence")  # the text may quote the person: not here
+        self.text = text
+
+
+def whole_number(text: str, largest: int = LARGEST_ID) -> int | None:
+    """`text` as a whole number from 1 to `largest`, written in ASCII digits (a leading "#"
+    allowed); None otherwise. str.isdigit would take "²" and "٣"."""
+    text = text.strip().removeprefix("#")
+    if not text or len(text) > len(str(largest)) or not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 1 <= number <= largest else None
+
+
+class Committee(Filter):
+    """A committee member passes, with the compounds they serve as `compounds`; anyone else
+    is told that this is the committee's to do."""
+
+    async def __call__(
+        self, event: TelegramObject, session: AsyncSession, event_from_user: User
+    ) -> dict[str, Any]:
+        compounds = await compounds_of(session, event_from_user.id)
+        if not compounds:
+            raise Refused(Refusal.NOT_COMMITTEE)
+        return {"compounds": compounds}
+
+
+class NumberArgument(Filter):
+    """`/<command> N`: hands the handler `number`; anything else is answered with how to
+    write the command. `what` names the number in the example (a survey, a drive…)."""
+
+    def __init__(self, usage: Callable[[], str] | None = None) -> None:
+        self.usage = usage
+
+    async def __call__(self, event: TelegramObject, command: CommandObject) -> dict[str, Any]:
+        number = whole_number(command.args or "")
+        if number is None:
+            raise Sorry(
+                _("Send /{command} followed by a number, for example /{command} 3.").format(
+                    command=command.command
+                )
+                + (f" {self.usage()}" if self.usage else "")
+            )
+        return {"number": number}
