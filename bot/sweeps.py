@@ -21,8 +21,16 @@ from handlers.announcements.drafting import send_due_announcements
 from handlers.complaints.notices import alert_overdue_complaints
 from handlers.drives.notices import remind_unpaid_pledges
 from handlers.surveys.sweeps import close_due_surveys, remind_non_finishers
+from storage.updates import forget_processed_updates
 
 Sweep = Callable[[AsyncSession, datetime, I18n, ZoneInfo], Awaitable[int]]
+
+
+async def forget_old_updates(session: AsyncSession, now: datetime, *_: object) -> int:
+    """Housekeeping, not a notice: the ids of updates no delivery can repeat (queues none)."""
+    await forget_processed_updates(session, now)
+    return 0
+
 
 SWEEPS: tuple[Sweep, ...] = (
     close_due_surveys,  # first, so that a survey past its close is not reminded of
@@ -30,4 +38,5 @@ SWEEPS: tuple[Sweep, ...] = (
     send_due_announcements,
     remind_unpaid_pledges,
     alert_overdue_complaints,
+    forget_old_updates,
 )
