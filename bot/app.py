@@ -19,12 +19,12 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery import is_transient
+from bot.flood import FloodLimit
 from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
 from bot.polling import poll
 from bot.schedules import SchedulePolicy, Schedules
 from bot.settings import Settings
 from handlers import build_router, explanations
-from handlers.shared.flood import FloodLimit
 from handlers.shared.menu import register_menus
 from handlers.shared.middlewares import (
     CommandsEndFlows,
