@@ -17,7 +17,6 @@ from bot.sandbox import SandboxClient
 from storage.db import create_engine
 from tests.bot.conftest import Codes, bot_settings, settle
 from tests.bot.processes import FAST_OUTBOX
-from tests.outbox.conftest import until_done
 from tests.bot.surveying import (
     LABELS,
     answer_events,
@@ -27,6 +26,7 @@ from tests.bot.surveying import (
     open_vote,
     owners,
 )
+from tests.outbox.conftest import until_done
 from tests.resilience.conftest import Webhook
 
 Sessions = async_sessionmaker[AsyncSession]
