@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from surveys.roles import Role
+
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -70,12 +72,6 @@ def enum_column(cls: type[enum.Enum]) -> Enum:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[type, type]] = {datetime: UTCDateTime}
-
-
-class Role(enum.StrEnum):
-    OWNER = "owner"
-    FAMILY = "family"
-    TENANT = "tenant"
 
 
 class MembershipStatus(enum.StrEnum):

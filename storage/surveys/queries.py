@@ -148,7 +148,7 @@ async def open_survey(
 def audience(definition: SurveyDefinition) -> list[Role]:
     if definition.kind is SurveyKind.VOTE:
         return [Role.OWNER]
-    return [Role(role.value) for role in definition.audience]
+    return list(definition.audience)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from typing import Any, Final, TypeVar
 
 import yaml
 
+from surveys.roles import Role
 from surveys.voting.decision import (
     PRESETS,
     BlockReason,
@@ -71,13 +72,6 @@ class SurveyKind(StrEnum):
 class AnswerPer(StrEnum):
     FLAT = "flat"  # one answer per household, whoever of it gives it
     PERSON = "person"
-
-
-class Role(StrEnum):
-    # The values of storage.models.Role, which this pure package cannot import.
-    OWNER = "owner"
-    FAMILY = "family"
-    TENANT = "tenant"
 
 
 class Ballots(StrEnum):
