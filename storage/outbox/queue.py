@@ -33,8 +33,9 @@ from storage.models import (
     Resident,
     utcnow,
 )
+from surveys.text import MESSAGE_LIMIT, telegram_length
 
-MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts them
+MAX_TEXT = MESSAGE_LIMIT
 MAX_ERROR = 500  # the length of last_error
 
 Json = dict[str, Any]
@@ -92,12 +93,15 @@ def _update(model: type[Broadcast] | type[OutboxMessage] | type[Resident]) -> Up
     return update(model).execution_options(synchronize_session=False)
 
 
-def _checked(text: str) -> str:
+def _unsendable(text: str) -> str | None:
+    """Why Telegram would refuse the text, or None. Such a row is queued as failed with the
+    reason rather than raised: raising would roll back the whole sweep or broadcast, and
+    every other notice in it with this one."""
     if not text.strip():
-        raise ValueError("an outbox message needs some text")
-    if len(text.encode("utf-16-le")) // 2 > MAX_TEXT:
-        raise ValueError(f"an outbox message holds at most {MAX_TEXT} characters")
-    return text
+        return "no text to send"
+    if telegram_length(text) > MAX_TEXT:
+        return f"longer than Telegram's {MAX_TEXT} UTF-16 code units ({telegram_length(text)})"
+    return None
 
 
 async def enqueue_many(
@@ -109,20 +113,24 @@ async def enqueue_many(
     priority: int = 0,
 ) -> int:
     """Queue messages in one statement; return how many were new. Rows of a broadcast without
-    a key of their own get "b<broadcast>:<chat>", so a recipient gets a broadcast once."""
+    a key of their own get "b<broadcast>:<chat>", so a recipient gets a broadcast once. A
+    message Telegram would refuse is recorded as failed, with the reason, and not sent."""
     when = not_before or utcnow()
     rows = [
         {
             "broadcast_id": broadcast_id,
             "chat_id": message.chat_id,
-            "text": _checked(message.text),
+            "text": message.text,
             "reply_markup": message.reply_markup,
+            "state": OutboxState.PENDING if refused is None else OutboxState.FAILED,
+            "last_error": refused,
             "priority": priority,
             "not_before": when,
             "key": message.key
             or (f"b{broadcast_id}:{message.chat_id}" if broadcast_id is not None else None),
         }
         for message in messages
+        for refused in [_unsendable(message.text)]
     ]
     if not rows:
         return 0

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from surveys.complaints.rules import ComplaintLimits, OverLimit
 from surveys.numbers import (
     MAX_ID,
     NumberProblem,
@@ -74,3 +75,11 @@ def test_numbers_outside_the_column_are_refused(typed: str) -> None:
 def test_the_caller_gives_the_range() -> None:
     assert whole_number("200", 1, 200) == 200
     assert whole_number_or_none("201", 1, 200) is None
+
+
+def test_a_complaint_text_is_kept_printable_and_measured_as_telegram_does() -> None:
+    limits = ComplaintLimits(text=100)
+    assert limits.check_text("楼道\x00漏水\r\n") == "楼道漏水\n"
+    assert limits.check_text("📢" * 50) == "📢" * 50
+    with pytest.raises(OverLimit):
+        limits.check_text("📢" * 51)  # 51 characters, 102 UTF-16 code units
