@@ -9,17 +9,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.models import Building, Household, Membership, Resident, Unit
+from surveys.text import printable
 
 
 async def resident_for(session: AsyncSession, telegram_id: int, full_name: str) -> Resident:
-    """The resident behind a Telegram user, created on first contact."""
+    """The resident behind a Telegram user, created on first contact. The name is what they
+    typed into Telegram's profile: kept printable, for the exports that list it."""
+    full_name = printable(full_name)[:200]
     resident = await session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
     if resident is None:
-        resident = Resident(telegram_id=telegram_id, full_name=full_name[:200])
+        resident = Resident(telegram_id=telegram_id, full_name=full_name)
         session.add(resident)
         await session.flush()
-    elif resident.full_name != full_name[:200]:
-        resident.full_name = full_name[:200]
+    elif resident.full_name != full_name:
+        resident.full_name = full_name
     return resident
 
 

@@ -16,6 +16,7 @@ from storage.refusals import Refusal, Refused
 from storage.residents import flat_named
 from storage.surveys.models import EligibleFlat, InputKind, Survey, SurveyStatus, VoteInput
 from storage.surveys.queries import member_flat
+from surveys.text import printable
 
 RECORDED_KINDS = (InputKind.OBJECTION, InputKind.AFFECTED, InputKind.CONSENT)
 MAX_CHALLENGE = 2000  # characters of an objection to a result
@@ -48,7 +49,8 @@ async def record_input(
     )
     if existing is not None:
         return False
-    session.add(VoteInput(survey_id=survey.id, household_id=household_id, kind=kind, text=note))
+    text = printable(note)
+    session.add(VoteInput(survey_id=survey.id, household_id=household_id, kind=kind, text=text))
     await session.flush()
     return True
 
@@ -114,7 +116,7 @@ async def file_challenge(
         household_id=household_id,
         kind=InputKind.CHALLENGE,
         resident_id=resident.id,
-        text=text[:MAX_CHALLENGE],
+        text=printable(text)[:MAX_CHALLENGE],
     )
     session.add(challenge)
     await session.flush()
