@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrate
 from storage.db import create_engine, session_factory
-from storage.refusals import Refused
+from storage.refusals import NotFound, Refused
 from storage.surveys.queries import numbered_survey
 from surveys.drives.money import yuan
 
@@ -49,6 +49,8 @@ def friendly(command: Callable[P, T]) -> Callable[P, T]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return command(*args, **kwargs)
+        except NotFound as error:  # the operator reads the name they typed
+            raise Failure(error.told()) from None
         except (SettingsError, migrate.NotMigratedError, LookupError) as error:
             raise Failure(str(error).strip("'\"")) from None
         except Refused as refused:
@@ -765,7 +767,7 @@ def announce(
     try:
         send_at = now if at is None else parse_local_time(at, config.tz)
     except ValueError as error:
-        raise Failure(f"--at: {error}.") from None
+        raise Failure(f"--at {at}: {error}.") from None
     if send_at < now:
         raise Failure(f"--at: {at} has passed.")
 
@@ -856,7 +858,7 @@ def quiet_hours(compound: str, span: str | None) -> None:
         try:
             span = str(parse_quiet_hours(span))
         except ValueError as error:
-            raise Failure(f"{error}.") from None
+            raise Failure(f"{span}: {error}.") from None
 
     async def apply(session: AsyncSession) -> str | None:
         place = await compound_named(session, compound)

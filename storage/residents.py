@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.models import Building, Household, Membership, Resident, Unit
+from storage.refusals import NotFound
 from surveys.text import printable
 
 
@@ -55,7 +56,7 @@ async def flat_named(session: AsyncSession, compound_id: int, name: str) -> Hous
     """A flat as the committee writes it: "3栋/2单元/501"."""
     parts = [part.strip() for part in name.replace("／", "/").split("/")]
     if len(parts) != 3:
-        raise LookupError(f"{name!r} should read BUILDING/UNIT/ROOM, e.g. 3栋/2单元/501")
+        raise NotFound("{name!r} should read BUILDING/UNIT/ROOM, e.g. 3栋/2单元/501", name=name)
     flat = await session.scalar(
         select(Household)
         .join(Unit, Unit.id == Household.unit_id)
@@ -68,5 +69,5 @@ async def flat_named(session: AsyncSession, compound_id: int, name: str) -> Hous
         )
     )
     if flat is None:
-        raise LookupError(f"there is no flat {name} in this compound")
+        raise NotFound("there is no flat {name} in this compound", name=name)
     return flat

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Building, Household, Resident, Unit, utcnow
-from storage.refusals import Refusal, Refused
+from storage.refusals import NotFound, Refusal, Refused
 from storage.residents import flat_named
 from storage.surveys.models import EligibleFlat, InputKind, Survey, SurveyStatus, VoteInput
 from storage.surveys.queries import member_flat
@@ -27,7 +27,7 @@ async def flat_in_survey(session: AsyncSession, survey: Survey, label: str) -> i
     flat = await flat_named(session, survey.compound_id, label)
     eligible = await session.get(EligibleFlat, (survey.id, flat.id))
     if eligible is None:
-        raise LookupError(f"{label} is not a flat of survey #{survey.id}'s scope")
+        raise NotFound(f"{{label}} is not a flat of survey #{survey.id}'s scope", label=label)
     return flat.id
 
 

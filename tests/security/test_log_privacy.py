@@ -10,7 +10,11 @@ import pytest
 
 from bot.app import Linli
 from bot.sandbox import SandboxClient
-from tests.bot.conftest import Codes, settle
+from storage.committee import compound_named
+from storage.refusals import NotFound
+from storage.residents import flat_named
+from storage.surveys.queries import scope_named
+from tests.bot.conftest import COMPOUND, Codes, settle
 from tests.bot.surveying import at_the_question, open_vote
 from tests.security.conftest import Sessions, replies
 
@@ -60,3 +64,22 @@ async def test_a_residents_data_stays_out_of_the_logs(
     private = [NAME, SURNAME, "ouyang_xl", "302室", "2单元/302", "2单元 302", *TYPED]
     leaks = [(r.name, word) for r in records for word in private if word in _logged(r)]
     assert leaks == []
+
+
+async def test_a_typed_name_stays_out_of_the_lookup_errors_that_tracebacks_carry(
+    sessions: Sessions, codes: Codes
+) -> None:
+    """flat_named and its kin raise with what the committee typed: a traceback in the log
+    must not carry it, while the command line still shows it to the operator."""
+    typed = ["2栋/9单元/302", "秀兰家", "9栋"]
+    async with sessions() as session:
+        compound = await compound_named(session, COMPOUND)
+        for lookup in (
+            flat_named(session, compound.id, typed[0]),
+            flat_named(session, compound.id, typed[1]),
+            scope_named(session, compound.id, typed[2], None),
+        ):
+            with pytest.raises(NotFound) as caught:
+                await lookup
+            assert not any(word in str(caught.value) for word in typed)
+            assert any(word in caught.value.told() for word in typed)
