@@ -97,6 +97,13 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
+# Verbose: SQLAlchemy's SQL echo without its values (storage.db hides them) and without the
+# rows it logs at DEBUG; aiosqlite logs every call with its arguments at DEBUG. Quiet: Linli's
+# own events, and the libraries only when something is wrong.
+VERBOSE_LEVELS = {"sqlalchemy.engine": logging.INFO, "aiosqlite": logging.INFO}
+QUIET_LEVELS = dict.fromkeys(("bot", "handlers", "storage"), logging.INFO)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
 @click.option(
@@ -114,9 +121,8 @@ def main(verbose: bool, log_format: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(log_formatter(log_format))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
-    if not verbose:  # Linli's own events; the libraries only when something is wrong
-        for ours in ("bot", "handlers", "storage"):
-            logging.getLogger(ours).setLevel(logging.INFO)
+    for name, level in (VERBOSE_LEVELS if verbose else QUIET_LEVELS).items():
+        logging.getLogger(name).setLevel(level)
 
 
 def log_formatter(kind: str) -> logging.Formatter:
