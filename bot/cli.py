@@ -927,7 +927,7 @@ def run_webhook() -> None:
 
     async def serve_forever() -> None:
         linli = await Linli.start(settings())
-        runner = await serve(linli)
+        servers = await serve(linli)
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(
@@ -935,7 +935,7 @@ def run_webhook() -> None:
                 )
                 tasks.create_task(linli.schedules().run())
         finally:
-            await runner.cleanup()
+            await servers.cleanup()
             await linli.close()
 
     run_until_stopped(serve_forever())
