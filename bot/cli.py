@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.cli_types import NUMBER, TELEGRAM_ID, TEXT, WholeNumber
 from bot.settings import Settings, SettingsError, load_settings
 from storage import migrate
 from storage.db import create_engine, session_factory
-from storage.refusals import Refused
+from storage.refusals import NotFound, Refused
 from storage.surveys.queries import numbered_survey
 from surveys.drives.money import yuan
 
@@ -49,6 +50,8 @@ def friendly(command: Callable[P, T]) -> Callable[P, T]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return command(*args, **kwargs)
+        except NotFound as error:  # the operator reads the name they typed
+            raise Failure(error.told()) from None
         except (SettingsError, migrate.NotMigratedError, LookupError) as error:
             raise Failure(str(error).strip("'\"")) from None
         except Refused as refused:
@@ -94,6 +97,13 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
+# Verbose: SQLAlchemy's SQL echo without its values (storage.db hides them) and without the
+# rows it logs at DEBUG; aiosqlite logs every call with its arguments at DEBUG. Quiet: Linli's
+# own events, and the libraries only when something is wrong.
+VERBOSE_LEVELS = {"sqlalchemy.engine": logging.INFO, "aiosqlite": logging.INFO}
+QUIET_LEVELS = dict.fromkeys(("bot", "handlers", "storage"), logging.INFO)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
 @click.option(
@@ -111,9 +121,8 @@ def main(verbose: bool, log_format: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(log_formatter(log_format))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
-    if not verbose:  # Linli's own events; the libraries only when something is wrong
-        for ours in ("bot", "handlers", "storage"):
-            logging.getLogger(ours).setLevel(logging.INFO)
+    for name, level in (VERBOSE_LEVELS if verbose else QUIET_LEVELS).items():
+        logging.getLogger(name).setLevel(level)
 
 
 def log_formatter(kind: str) -> logging.Formatter:
@@ -159,7 +168,7 @@ def committee() -> None:
 @committee.command("add")
 @click.option("--compound", required=True, help="Compound name as imported.")
 @click.option(
-    "--user", "telegram_id", type=int, required=True, help="Telegram number (/me shows it)."
+    "--user", "telegram_id", type=TELEGRAM_ID, required=True, help="Telegram number (/me shows it)."
 )
 @friendly
 def committee_add(compound: str, telegram_id: int) -> None:
@@ -176,7 +185,7 @@ def committee_add(compound: str, telegram_id: int) -> None:
 @click.option("--compound", required=True, help="Compound name as imported.")
 @click.option("--flat", required=True, help='The flat, as "3栋/2单元/501".')
 @click.option(
-    "--user", "telegram_id", type=int, required=True, help="Telegram number (/me shows it)."
+    "--user", "telegram_id", type=TELEGRAM_ID, required=True, help="Telegram number (/me shows it)."
 )
 @friendly
 def committee_designate(compound: str, flat: str, telegram_id: int) -> None:
@@ -194,7 +203,7 @@ def committee_designate(compound: str, flat: str, telegram_id: int) -> None:
 
 @committee.command("remove")
 @click.option("--compound", required=True)
-@click.option("--user", "telegram_id", type=int, required=True)
+@click.option("--user", "telegram_id", type=TELEGRAM_ID, required=True)
 @friendly
 def committee_remove(compound: str, telegram_id: int) -> None:
     from storage.committee import compound_named, remove_member
@@ -224,7 +233,9 @@ def import_() -> None:
 
 @import_.command("households")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--compound", required=True, help="Compound name (created on first import).")
+@click.option(
+    "--compound", type=TEXT, required=True, help="Compound name (created on first import)."
+)
 @friendly
 def import_households(file: Path, compound: str) -> None:
     """Import or update the household register (CSV or XLSX; columns in README.md).
@@ -260,8 +271,16 @@ def import_households(file: Path, compound: str) -> None:
 @click.option("--building", help="Only this building.")
 @click.option("--unit", help="Only this unit (with --building).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("qr-codes"), show_default=True)
-@click.option("--max-uses", type=int, default=2, show_default=True, help="Joins per flat code.")
-@click.option("--expires-days", type=int, help="Codes stop working after this many days.")
+@click.option(
+    "--max-uses",
+    type=WholeNumber(1, 1000),
+    default=2,
+    show_default=True,
+    help="Joins per flat code.",
+)
+@click.option(
+    "--expires-days", type=WholeNumber(1, 3650), help="Codes stop working after this many days."
+)
 @friendly
 def qr(
     compound: str,
@@ -307,7 +326,7 @@ def codes() -> None:
 
 
 @codes.command("revoke")
-@click.argument("code_ids", nargs=-1, type=int, required=True)
+@click.argument("code_ids", nargs=-1, type=NUMBER, required=True)
 @friendly
 def codes_revoke(code_ids: tuple[int, ...]) -> None:
     """Stop codes from working (numbers from codes.csv). Linked residents stay linked."""
@@ -395,8 +414,10 @@ def survey_list(compound: str) -> None:
 
 
 @survey.command("open")
-@click.argument("number", type=int)
-@click.option("--days", type=int, help="Days until the close (default: the definition's).")
+@click.argument("number", type=NUMBER)
+@click.option(
+    "--days", type=WholeNumber(1, 365), help="Days until the close (default: the definition's)."
+)
 @friendly
 def survey_open(number: int, days: int | None) -> None:
     """Open a survey: fix the eligible flats from the register and tell the residents."""
@@ -425,7 +446,7 @@ def survey_open(number: int, days: int | None) -> None:
 
 
 @survey.command("close")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @friendly
 def survey_close(number: int) -> None:
     from storage.surveys.queries import close_survey
@@ -445,7 +466,7 @@ def vote() -> None:
 
 
 @vote.command("record")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @click.option("--flat", "flat", required=True, help='The flat, as "3栋/2单元/501".')
 @click.option(
     "--kind",
@@ -454,7 +475,7 @@ def vote() -> None:
     help="objection: a written objection; affected: a flat directly affected, whose consent "
     "is needed; consent: that consent, given.",
 )
-@click.option("--note", default="", help="Where the paper is kept, or what it says.")
+@click.option("--note", type=TEXT, default="", help="Where the paper is kept, or what it says.")
 @friendly
 def vote_record(number: int, flat: str, kind: str, note: str) -> None:
     """Record a paper input to survey NUMBER for one flat of its scope."""
@@ -473,7 +494,7 @@ def vote_record(number: int, flat: str, kind: str, note: str) -> None:
 
 
 @vote.command("inputs")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @friendly
 def vote_inputs(number: int) -> None:
     """List the paper inputs and the objections to the result of survey NUMBER."""
@@ -487,7 +508,7 @@ def vote_inputs(number: int) -> None:
 
 
 @main.command("tally")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @friendly
 def tally(number: int, as_json: bool) -> None:
@@ -513,7 +534,7 @@ def tally(number: int, as_json: bool) -> None:
 
 
 @main.command("export")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
@@ -557,7 +578,7 @@ def drive() -> None:
 
 @drive.command("create")
 @click.option("--compound", required=True, help="Compound name as imported.")
-@click.option("--title", required=True, help="The project item, e.g. 3栋2单元加装电梯.")
+@click.option("--title", type=TEXT, required=True, help="The project item, e.g. 3栋2单元加装电梯.")
 @click.option("--total-yuan", required=True, help="Total cost in yuan.")
 @click.option("--subsidy-yuan", default="0", show_default=True, help="Subsidies in yuan.")
 @click.option(
@@ -566,14 +587,16 @@ def drive() -> None:
     required=True,
     help="How the residents' share is divided among the flats.",
 )
-@click.option("--factors", help='Per floor: percentages or coefficients, e.g. "3=10,4=20".')
+@click.option(
+    "--factors", type=TEXT, help='Per floor: percentages or coefficients, e.g. "3=10,4=20".'
+)
 @click.option("--building", help="Only this building (default: the whole compound).")
 @click.option("--unit", help="Only this unit of --building.")
-@click.option("--survey", "survey_id", type=int, help="The vote this drive belongs to.")
+@click.option("--survey", "survey_id", type=NUMBER, help="The vote this drive belongs to.")
 @click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), help="Last day of pledges.")
 @click.option(
     "--remind-days",
-    type=click.IntRange(min=0),
+    type=WholeNumber(0, 365),
     help="Days between reminders of unpaid pledges (default LINLI_PLEDGE_REMINDER_DAYS; 0: none).",
 )
 @friendly
@@ -598,23 +621,21 @@ def drive_create(
     from storage.drives.queries import DriveTerms, create_drive
     from storage.surveys.queries import scope_named
     from surveys.drives.cost_sharing import Plan, SharingError
-    from surveys.drives.money import MoneyError, parse_yuan
 
     config = settings()
     reminder = config.pledge_reminder_days if remind_days is None else remind_days
-    try:
-        terms = DriveTerms(
-            title=title,
-            total_fen=parse_yuan(total_yuan),
-            subsidy_fen=0 if subsidy_yuan.strip() in ("", "0") else parse_yuan(subsidy_yuan),
-            plan=Plan(plan),
-            floor_factors=factors,
-            survey_id=survey_id,
-            closes_at=None if closes is None else _end_of_day(closes, config.tz),
-            reminder_days=reminder or None,
-        )
-    except MoneyError as error:
-        raise Failure(f"Nothing was created: {error}.") from None
+    terms = DriveTerms(
+        title=title,
+        total_fen=_fen("--total-yuan", total_yuan, "Nothing was created"),
+        subsidy_fen=0
+        if subsidy_yuan.strip() in ("", "0")
+        else _fen("--subsidy-yuan", subsidy_yuan, "Nothing was created"),
+        plan=Plan(plan),
+        floor_factors=factors,
+        survey_id=survey_id,
+        closes_at=None if closes is None else _end_of_day(closes, config.tz),
+        reminder_days=reminder or None,
+    )
 
     async def create(session: AsyncSession) -> Drive:
         place = await compound_named(session, compound)
@@ -629,6 +650,17 @@ def drive_create(
         f"Drive #{created.id} created: {created.title}, residents' share "
         f"{yuan(created.residents_fen)} yuan. Open it with `linli drive open {created.id}`."
     )
+
+
+def _fen(option: str, typed: str, nothing: str) -> int:
+    """The amount an option gives, or one sentence naming it (the reason alone leaves out
+    what was typed, for the chat's sake)."""
+    from surveys.drives.money import MoneyError, parse_yuan
+
+    try:
+        return parse_yuan(typed)
+    except MoneyError as error:
+        raise Failure(f"{nothing}: {option} {typed}: {error}.") from None
 
 
 def _end_of_day(day: datetime, zone: ZoneInfo) -> datetime:
@@ -659,7 +691,7 @@ def drive_list(compound: str) -> None:
 
 
 @drive.command("open")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @friendly
 def drive_open(number: int) -> None:
     """Open a drive for pledges and tell every confirmed resident of its flats."""
@@ -679,7 +711,7 @@ def drive_open(number: int) -> None:
 
 
 @drive.command("close")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @friendly
 def drive_close(number: int) -> None:
     from storage.drives.queries import close_drive, numbered_drive
@@ -692,7 +724,7 @@ def drive_close(number: int) -> None:
 
 
 @drive.command("pay")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @click.option("--flat", required=True, help='The flat, as "3栋/2单元/501".')
 @click.option("--yuan", "amount", required=True, help="The amount received, in yuan.")
 @friendly
@@ -700,12 +732,8 @@ def drive_pay(number: int, flat: str, amount: str) -> None:
     """Record money received from a flat (partial payments add up)."""
     from storage.drives.queries import numbered_drive, record_payment
     from storage.residents import flat_named
-    from surveys.drives.money import MoneyError, parse_yuan
 
-    try:
-        fen = parse_yuan(amount)
-    except MoneyError as error:
-        raise Failure(f"Nothing was recorded: {error}.") from None
+    fen = _fen("--yuan", amount, "Nothing was recorded")
 
     async def pay(session: AsyncSession) -> int:
         found = await numbered_drive(session, number)
@@ -719,7 +747,7 @@ def drive_pay(number: int, flat: str, amount: str) -> None:
 
 
 @drive.command("export")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @click.option(
     "--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True
 )
@@ -740,7 +768,7 @@ def drive_export(number: int, out: Path) -> None:
 
 
 @main.command("announce")
-@click.argument("text")
+@click.argument("text", type=TEXT)
 @click.option("--compound", required=True, help="Compound name as imported.")
 @click.option("--building", help="Only this building (default: the whole compound).")
 @click.option("--unit", help="Only this unit of --building.")
@@ -765,7 +793,7 @@ def announce(
     try:
         send_at = now if at is None else parse_local_time(at, config.tz)
     except ValueError as error:
-        raise Failure(f"--at: {error}.") from None
+        raise Failure(f"--at {at}: {error}.") from None
     if send_at < now:
         raise Failure(f"--at: {at} has passed.")
 
@@ -825,7 +853,7 @@ def announcements_list(compound: str) -> None:
 
 
 @announcements.command("cancel")
-@click.argument("number", type=int)
+@click.argument("number", type=NUMBER)
 @friendly
 def announcements_cancel(number: int) -> None:
     """Cancel announcement NUMBER: what has not gone out yet stays unsent."""
@@ -856,7 +884,7 @@ def quiet_hours(compound: str, span: str | None) -> None:
         try:
             span = str(parse_quiet_hours(span))
         except ValueError as error:
-            raise Failure(f"{error}.") from None
+            raise Failure(f"{span}: {error}.") from None
 
     async def apply(session: AsyncSession) -> str | None:
         place = await compound_named(session, compound)
@@ -898,13 +926,13 @@ def run_webhook() -> None:
 
     async def serve_forever() -> None:
         linli = await Linli.start(settings())
-        runner = await serve(linli)
+        servers = await serve(linli)
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(linli.send_outbox())
                 tasks.create_task(linli.schedules().run())
         finally:
-            await runner.cleanup()
+            await servers.cleanup()
             await linli.close()
 
     run_until_stopped(serve_forever())
@@ -953,7 +981,7 @@ def outbox_dispatcher(
 
 @main.command("sandbox")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8081, show_default=True)
+@click.option("--port", type=WholeNumber(1, 65535), default=8081, show_default=True)
 @click.option("--bot-username", default="linli_sandbox_bot", show_default=True)
 def sandbox(host: str, port: int, bot_username: str) -> None:
     """Run the local Bot API sandbox: point LINLI_API_URL at it to try the bot offline."""

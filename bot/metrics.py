@@ -1,4 +1,4 @@
-"""Prometheus metrics, served by the webhook server at /metrics.
+"""Prometheus metrics, served at /metrics by a server of their own (bot.webhook).
 
 Counters live in the process (one set per worker; Prometheus adds them up across workers).
 The outbox depth is read from the database at each scrape, so every worker reports the same

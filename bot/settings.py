@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     )
     webhook_host: str = Field(default="0.0.0.0", description="Address the webhook server binds")
     webhook_port: int = Field(default=8080, description="Port the webhook server listens on")
+    # /metrics tells the outbox depth and traffic to whoever asks: its own server, on the
+    # loopback unless the operator opens it to a scraper's network.
+    metrics_host: str = Field(default="127.0.0.1", description="Address the metrics server binds")
+    metrics_port: int = Field(
+        default=9464, ge=0, le=65535, description="Port of the metrics server (0: none)"
+    )
     send_rate: float = Field(
         default=25.0,
         description="Messages per second the outbox dispatcher sends, under Telegram's ~30",

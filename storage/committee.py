@@ -19,13 +19,15 @@ from storage.models import (
     Unit,
     utcnow,
 )
-from storage.refusals import Refusal, Refused
+from storage.refusals import NotFound, Refusal, Refused
 
 
 async def compound_named(session: AsyncSession, name: str) -> Compound:
     compound = await session.scalar(select(Compound).where(Compound.name == name))
     if compound is None:
-        raise LookupError(f"no compound is named {name!r}; import its household register first")
+        raise NotFound(
+            "no compound is named {name!r}; import its household register first", name=name
+        )
     return compound
 
 

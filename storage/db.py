@@ -19,10 +19,14 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     if make_url(url).get_backend_name() == "sqlite":
         # SQLite has one writer: a single pooled connection makes concurrent handlers queue
         # for it instead of failing with "database is locked".
-        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, **options)
+        engine = create_async_engine(
+            url, pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=True, **options
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **options)
+    # hide_parameters: SQL echo and database errors (logged with tracebacks) show the
+    # statement without its values, which are residents' names, phones and texts.
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

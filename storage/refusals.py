@@ -45,6 +45,19 @@ class Refusal(enum.Enum):
     RESULTS_HIDDEN = "results_hidden"  # a resident asking for results before the close
 
 
+class NotFound(LookupError):
+    """Nothing matches a name someone typed (a compound, building, unit or flat). The name is
+    kept out of the message, and so out of every log line and traceback that carries the
+    exception; `told()` puts it back for the person who typed it."""
+
+    def __init__(self, template: str, **names: object) -> None:
+        super().__init__(template.format(**dict.fromkeys(names, "…")))
+        self.template, self.names = template, names
+
+    def told(self) -> str:
+        return self.template.format(**self.names)
+
+
 class Refused(Exception):
     def __init__(self, reason: Refusal) -> None:
         super().__init__(reason.value)

@@ -12,17 +12,21 @@ from sqlalchemy.orm import aliased, joinedload
 from storage.conversations.fsm import prime
 from storage.conversations.models import ConversationState
 from storage.models import Building, Household, Membership, Resident, Unit
+from storage.refusals import NotFound
+from surveys.text import printable
 
 
 async def resident_for(session: AsyncSession, telegram_id: int, full_name: str) -> Resident:
-    """The resident behind a Telegram user, created on first contact."""
+    """The resident behind a Telegram user, created on first contact. The name is what they
+    typed into Telegram's profile: kept printable, for the exports that list it."""
+    full_name = printable(full_name)[:200]
     resident = await session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
     if resident is None:
-        resident = Resident(telegram_id=telegram_id, full_name=full_name[:200])
+        resident = Resident(telegram_id=telegram_id, full_name=full_name)
         session.add(resident)
         await session.flush()
-    elif resident.full_name != full_name[:200]:
-        resident.full_name = full_name[:200]
+    elif resident.full_name != full_name:
+        resident.full_name = full_name
     return resident
 
 
@@ -88,7 +92,7 @@ async def flat_named(session: AsyncSession, compound_id: int, name: str) -> Hous
     """A flat as the committee writes it: "3栋/2单元/501"."""
     parts = [part.strip() for part in name.replace("／", "/").split("/")]
     if len(parts) != 3:
-        raise LookupError(f"{name!r} should read BUILDING/UNIT/ROOM, e.g. 3栋/2单元/501")
+        raise NotFound("{name!r} should read BUILDING/UNIT/ROOM, e.g. 3栋/2单元/501", name=name)
     flat = await session.scalar(
         select(Household)
         .join(Unit, Unit.id == Household.unit_id)
@@ -101,5 +105,5 @@ async def flat_named(session: AsyncSession, compound_id: int, name: str) -> Hous
         )
     )
     if flat is None:
-        raise LookupError(f"there is no flat {name} in this compound")
+        raise NotFound("there is no flat {name} in this compound", name=name)
     return flat

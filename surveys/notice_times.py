@@ -51,9 +51,7 @@ def parse_quiet_hours(text: str) -> QuietHours:
         hour1, minute1, hour2, minute2 = (int(part) for part in found.groups())
         return QuietHours(time(hour1, minute1), time(hour2, minute2))
     except ValueError:
-        raise ValueError(
-            f"{text!r} is not a span of quiet hours such as 21:30-08:00 (or off)"
-        ) from None
+        raise ValueError("not a span of quiet hours such as 21:30-08:00 (or off)") from None
 
 
 def deliverable_at(moment: datetime, hours: QuietHours, zone: ZoneInfo) -> datetime:
@@ -73,7 +71,7 @@ def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
     try:
         naive = datetime.strptime(" ".join(text.split()), LOCAL_TIME_FORMAT)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date and time such as 2026-12-03 09:00") from None
+        raise ValueError("not a date and time such as 2026-12-03 09:00") from None
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
 

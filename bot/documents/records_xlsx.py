@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from bot.documents.cells import append_row
 from storage.complaints.queries import ComplaintRow
 from storage.drives.queries import Ledger
 from surveys.drives.cost_sharing import Plan
@@ -40,11 +41,11 @@ def _table(
     book: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     sheet = book.create_sheet(title)
-    sheet.append(list(headers))
+    append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(12, len(header) + 4)
     sheet.freeze_panes = "A2"

@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.documents.cells import append_row
 from bot.documents.fonts import cjk_font_path
 from storage.surveys.models import InputKind
 from storage.surveys.tallies import (
@@ -275,7 +276,7 @@ def question_header(question: Question) -> str:
 
 
 def _header(sheet: Worksheet, labels: Sequence[str]) -> None:
-    sheet.append(list(labels))
+    append_row(sheet, list(labels))
     for cell in sheet[sheet.max_row]:
         cell.font = HEADER
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -319,7 +320,7 @@ def _ballot_sheet(
         else:
             first = [number]
         answers = [_answer_cell(q, ballot.answers.get(q.id)) for q in definition.questions]
-        sheet.append([*first, *answers])
+        append_row(sheet, [*first, *answers])
     _number_formats(sheet)
     sheet.freeze_panes = sheet.cell(row=2, column=len(fixed) + 1)
     _widths(sheet, [12] * len(fixed) + [24] * len(definition.questions))
@@ -327,8 +328,8 @@ def _ballot_sheet(
 
 def _section(sheet: Worksheet, title: str) -> None:
     if sheet.max_row > 1:
-        sheet.append([])
-    sheet.append([title])
+        append_row(sheet, [])
+    append_row(sheet, [title])
     sheet.cell(row=sheet.max_row, column=1).font = SECTION
 
 
@@ -341,9 +342,9 @@ def _participation(sheet: Worksheet, definition: SurveyDefinition, tally: Survey
         ("面积 Area (m²)", figures.eligible_area, figures.answered_area),
         ("业主人数 Owners (heads)", figures.eligible_heads, figures.answered_heads),
     ):
-        sheet.append([label, eligible, answered, _percent(answered, eligible)])
+        append_row(sheet, [label, eligible, answered, _percent(answered, eligible)])
     if definition.answer_per is AnswerPer.PERSON:
-        sheet.append(["答卷人数 Respondents", None, figures.respondents])
+        append_row(sheet, ["答卷人数 Respondents", None, figures.respondents])
 
 
 def _percent(figure: Decimal | int, base: Decimal | int) -> float | None:
@@ -367,29 +368,33 @@ def _question_results(sheet: Worksheet, definition: SurveyDefinition, tally: Sur
                         option.respondents,
                         option.area,
                     ]
-                    sheet.append(row + ([option.first_choices, option.points] if ranking else []))
-                sheet.append(["作答 Answered", result.answered])
+                    append_row(
+                        sheet, row + ([option.first_choices, option.points] if ranking else [])
+                    )
+                append_row(sheet, ["作答 Answered", result.answered])
             case NumberResult():
                 _header(sheet, ["作答 Answered", "最小 Min", "最大 Max", "合计 Total", "平均 Mean"])
-                sheet.append(
-                    [result.answered, result.minimum, result.maximum, result.total, result.mean]
+                append_row(
+                    sheet,
+                    [result.answered, result.minimum, result.maximum, result.total, result.mean],
                 )
             case TextResult():
-                sheet.append(["作答 Answered (texts in the Ballots sheet)", result.answered])
+                append_row(sheet, ["作答 Answered (texts in the Ballots sheet)", result.answered])
 
 
 def _decision(sheet: Worksheet, definition: SurveyDefinition, decision: Decision) -> None:
     question = definition.question(decision.question_id)
     outcome = decision.outcome
     _section(sheet, f"表决结果 Decision — {question.id}: {question.text.zh_CN}")
-    sheet.append(["规则 Rule", _both(RULES[outcome.rule])])
-    sheet.append(["结果 Outcome", _both(_outcome_label(outcome))])
+    append_row(sheet, ["规则 Rule", _both(RULES[outcome.rule])])
+    append_row(sheet, ["结果 Outcome", _both(_outcome_label(outcome))])
     _header(
         sheet,
         ["条件 Condition", "要求 Required", "数值 Figure", "基数 Base", "比例 Share", "达到 Met"],
     )
     for check in outcome.checks:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 _both(MEASURES[check.threshold.measure]),
                 _requirement(check),
@@ -397,10 +402,10 @@ def _decision(sheet: Worksheet, definition: SurveyDefinition, decision: Decision
                 check.base,
                 _percent(check.figure, check.base),
                 "是 Yes" if check.met else "否 No",
-            ]
+            ],
         )
     for block in outcome.blocks:
-        sheet.append([f"阻止 Blocked by: {_both(BLOCKS[block.reason])}", block.count])
+        append_row(sheet, [f"阻止 Blocked by: {_both(BLOCKS[block.reason])}", block.count])
 
 
 def _places(sheet: Worksheet, tally: SurveyTally) -> None:
@@ -417,8 +422,9 @@ def _places(sheet: Worksheet, tally: SurveyTally) -> None:
         for place in (building, *units_of[building.building]):
             counts = [n for c in place.agree for n in (c.approve, c.reject, c.abstain)]
             unit_name = place.unit if place.unit is not None else "全楼 Whole building"
-            sheet.append(
-                [place.building, unit_name, place.eligible_flats, place.answered_flats, *counts]
+            append_row(
+                sheet,
+                [place.building, unit_name, place.eligible_flats, place.answered_flats, *counts],
             )
 
 
@@ -428,8 +434,10 @@ def _tally_sheet(sheet: Worksheet, definition: SurveyDefinition, tally: SurveyTa
         _decision(sheet, definition, decision)
     if definition.kind is SurveyKind.VOTE or tally.objections or tally.missing_consents:
         _section(sheet, "其他意见 Other inputs")
-        sheet.append([_both(BLOCKS[BlockReason.WRITTEN_OBJECTIONS]), tally.objections])
-        sheet.append([_both(BLOCKS[BlockReason.MISSING_AFFECTED_CONSENTS]), tally.missing_consents])
+        append_row(sheet, [_both(BLOCKS[BlockReason.WRITTEN_OBJECTIONS]), tally.objections])
+        append_row(
+            sheet, [_both(BLOCKS[BlockReason.MISSING_AFFECTED_CONSENTS]), tally.missing_consents]
+        )
     _question_results(sheet, definition, tally)
     _places(sheet, tally)
     _number_formats(sheet)
@@ -463,7 +471,8 @@ def _audit_sheet(
             value = "（跳过）skipped"
         else:
             value = _answer_cell(question, event.value)
-        sheet.append(
+        append_row(
+            sheet,
             [
                 _local(event.at, tz),
                 *place,
@@ -471,7 +480,7 @@ def _audit_sheet(
                 event.respondent.resident_id,
                 event.question_id,
                 value,
-            ]
+            ],
         )
     _number_formats(sheet)
     sheet.freeze_panes = "A2"
@@ -489,7 +498,9 @@ INPUT_KINDS: dict[InputKind, str] = {
 def _inputs_sheet(sheet: Worksheet, records: SurveyRecords, tz: tzinfo) -> None:
     _header(sheet, [f"时间 Time ({tz})", "住户 Flat", "类别 Kind", "内容 Text"])
     for item in records.inputs:
-        sheet.append([_local(item.at, tz), item.flat or None, INPUT_KINDS[item.kind], item.text])
+        append_row(
+            sheet, [_local(item.at, tz), item.flat or None, INPUT_KINDS[item.kind], item.text]
+        )
     _number_formats(sheet)
     _widths(sheet, [20, 22, 30, 60])
 

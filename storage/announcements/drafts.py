@@ -16,6 +16,7 @@ from storage.outbox.queue import cancel_broadcast, delivery
 from storage.refusals import Refusal, Refused
 from storage.schedule_models import Announcement, AnnouncementStatus
 from storage.surveys.queries import Scope
+from surveys.text import printable, telegram_length
 
 MAX_TEXT = 3500  # leaves room for the heading within Telegram's 4096
 DRAFT_LIFETIME = timedelta(hours=1)  # an abandoned draft stops catching the author's messages
@@ -95,9 +96,14 @@ async def own_draft(
 
 
 def checked_text(text: str) -> str:
-    text = text.strip()
-    if not text or len(text) > MAX_TEXT:
-        raise ValueError(f"an announcement needs 1 to {MAX_TEXT} characters")
+    """The announcement's text, printable; ValueError if empty or over MAX_TEXT as Telegram
+    counts (UTF-16 code units: an emoji is two)."""
+    text = printable(text).strip()
+    if not text or telegram_length(text) > MAX_TEXT:
+        raise ValueError(
+            f"an announcement needs 1 to {MAX_TEXT} characters, counted as Telegram counts "
+            f"them (UTF-16 code units: an emoji is two); this one has {telegram_length(text)}"
+        )
     return text
 
 

@@ -44,6 +44,7 @@ from surveys.drives.cost_sharing import (
     parse_floor_factors,
     share_costs,
 )
+from surveys.text import printable
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,8 @@ async def pledge(
         terms.kind,
         terms.amount_fen,
     )
-    current.method, current.goods, current.hours = terms.method, terms.goods, terms.hours
+    goods = None if terms.goods is None else printable(terms.goods)  # typed by the resident
+    current.method, current.goods, current.hours = terms.method, goods, terms.hours
     current.withdrawn_at, current.updated_at = None, now
     await session.flush()
     session.add(_event(current, resident, action))

@@ -33,9 +33,8 @@ from storage.models import (
     Resident,
     utcnow,
 )
+from surveys.text import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 
-MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts them
-MAX_CAPTION = 1024
 MAX_ERROR = 500  # the length of last_error
 
 Json = dict[str, Any]
@@ -106,23 +105,26 @@ def _update(model: type[Broadcast] | type[OutboxMessage] | type[Resident]) -> Up
     return update(model).execution_options(synchronize_session=False)
 
 
-def _checked(message: Outgoing) -> str:
-    text = message.text
-    if message.method in (DOCUMENT, PHOTO):
-        limit = MAX_CAPTION
-    elif not text.strip():
-        raise ValueError("an outbox message needs some text")
-    else:
-        limit = MAX_TEXT
-    if len(text.encode("utf-16-le")) // 2 > limit:
-        raise ValueError(f"an outbox message holds at most {limit} characters")
-    return text
+def _unsendable(message: Outgoing) -> str | None:
+    """Why Telegram would refuse the message, or None. Such a row is queued as failed with the
+    reason rather than raised: raising would roll back the whole sweep or broadcast, and
+    every other notice in it with this one. A file's text is its caption, and may be empty."""
+    is_file = message.method in (DOCUMENT, PHOTO)
+    limit = CAPTION_LIMIT if is_file else MESSAGE_LIMIT
+    if not is_file and not message.text.strip():
+        return "no text to send"
+    if telegram_length(message.text) > limit:
+        return f"longer than Telegram's {limit} UTF-16 code units ({telegram_length(message.text)})"
+    return None
 
 
 def _row(message: Outgoing, when: datetime, priority: int) -> dict[str, Any]:
+    refused = _unsendable(message)
     return {
         "chat_id": message.chat_id,
-        "text": _checked(message),
+        "text": message.text,
+        "state": OutboxState.PENDING if refused is None else OutboxState.FAILED,
+        "last_error": refused,
         "reply_markup": message.reply_markup,
         "priority": priority,
         "not_before": when,
@@ -143,7 +145,8 @@ async def enqueue_many(
     priority: int = 0,
 ) -> int:
     """Queue messages in one statement; return how many were new. Rows of a broadcast without
-    a key of their own get "b<broadcast>:<chat>", so a recipient gets a broadcast once."""
+    a key of their own get "b<broadcast>:<chat>", so a recipient gets a broadcast once. A
+    message Telegram would refuse is recorded as failed, with the reason, and not sent."""
     when = not_before or utcnow()
     rows = [
         _row(message, when, priority)
@@ -349,11 +352,10 @@ async def enqueue_claimed(
         return []
     now = utcnow()
     until = now + lease
-    rows = [
-        _row(message, now, REPLY_PRIORITY)
-        | {"state": OutboxState.SENDING, "claimed_by": worker, "claimed_until": until}
-        for message in messages
-    ]
+    rows = [_row(message, now, REPLY_PRIORITY) for message in messages]
+    for row in rows:
+        if row["state"] is OutboxState.PENDING:  # the failed stay failed, with their reason
+            row.update(state=OutboxState.SENDING, claimed_by=worker, claimed_until=until)
     statement = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
     ids = (await session.execute(statement, rows)).scalars().all()
     return [
@@ -371,7 +373,8 @@ async def enqueue_claimed(
             file_name=message.file_name,
             file_data=message.file_data,
         )
-        for row_id, message in zip(ids, messages, strict=True)
+        for row_id, message, row in zip(ids, messages, rows, strict=True)
+        if row["state"] is OutboxState.SENDING
     ]
 
 

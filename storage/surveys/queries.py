@@ -22,7 +22,7 @@ from storage.models import (
     Unit,
     utcnow,
 )
-from storage.refusals import Refusal, Refused
+from storage.refusals import NotFound, Refusal, Refused
 from storage.surveys.models import (
     Ballot,
     EligibleFlat,
@@ -67,14 +67,16 @@ async def scope_named(
         select(Building).where(Building.compound_id == compound_id, Building.name == building)
     )
     if found is None:
-        raise LookupError(f"no building is named {building!r} in this compound")
+        raise NotFound("no building is named {building!r} in this compound", building=building)
     if unit is None:
         return Scope(ScopeKind.BUILDING, building_id=found.id)
     unit_id = await session.scalar(
         select(Unit.id).where(Unit.building_id == found.id, Unit.name == unit)
     )
     if unit_id is None:
-        raise LookupError(f"no unit is named {unit!r} in building {building!r}")
+        raise NotFound(
+            "no unit is named {unit!r} in building {building!r}", unit=unit, building=building
+        )
     return Scope(ScopeKind.UNIT, building_id=found.id, unit_id=unit_id)
 
 

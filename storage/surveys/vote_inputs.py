@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Building, Household, Resident, Unit, utcnow
-from storage.refusals import Refusal, Refused
+from storage.refusals import NotFound, Refusal, Refused
 from storage.residents import flat_named
 from storage.surveys.models import EligibleFlat, InputKind, Survey, SurveyStatus, VoteInput
 from storage.surveys.queries import member_flat
+from surveys.text import printable
 
 RECORDED_KINDS = (InputKind.OBJECTION, InputKind.AFFECTED, InputKind.CONSENT)
 MAX_CHALLENGE = 2000  # characters of an objection to a result
@@ -26,7 +27,7 @@ async def flat_in_survey(session: AsyncSession, survey: Survey, label: str) -> i
     flat = await flat_named(session, survey.compound_id, label)
     eligible = await session.get(EligibleFlat, (survey.id, flat.id))
     if eligible is None:
-        raise LookupError(f"{label} is not a flat of survey #{survey.id}'s scope")
+        raise NotFound(f"{{label}} is not a flat of survey #{survey.id}'s scope", label=label)
     return flat.id
 
 
@@ -48,7 +49,8 @@ async def record_input(
     )
     if existing is not None:
         return False
-    session.add(VoteInput(survey_id=survey.id, household_id=household_id, kind=kind, text=note))
+    text = printable(note)
+    session.add(VoteInput(survey_id=survey.id, household_id=household_id, kind=kind, text=text))
     await session.flush()
     return True
 
@@ -114,7 +116,7 @@ async def file_challenge(
         household_id=household_id,
         kind=InputKind.CHALLENGE,
         resident_id=resident.id,
-        text=text[:MAX_CHALLENGE],
+        text=printable(text)[:MAX_CHALLENGE],
     )
     session.add(challenge)
     await session.flush()

@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from surveys.text import printable, telegram_length
+
 
 class Category(enum.StrEnum):
     QUALITY = "quality"  # construction quality
@@ -71,7 +73,10 @@ class ComplaintLimits:
     acknowledge_hours: int = 48  # the committee is reminded of a complaint not acknowledged
 
     def check_text(self, text: str) -> str:
-        if len(text) > self.text:
+        """The text as kept: printable, within the limit as Telegram counts (an emoji is two),
+        so that a notice quoting it still fits in a message."""
+        text = printable(text)
+        if telegram_length(text) > self.text:
             raise OverLimit(Limit.TEXT, self.text)
         return text
 

@@ -31,6 +31,11 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import NamedTuple
 
+from surveys.joining.register import MAX_FLOOR
+from surveys.numbers import whole_number_or_none
+
+MAX_FACTOR = 1000  # a percentage is at most 100; a coefficient near 1
+
 
 class Plan(StrEnum):
     EQUAL = "equal"
@@ -193,17 +198,23 @@ def parse_floor_factors(text: str) -> dict[int, Decimal]:
     for item in text.replace("，", ",").replace("＝", "=").split(","):
         if not item.strip():
             continue
-        floor, sep, value = item.strip().partition("=")
-        if not sep or not floor.strip().isdigit():
+        floor_text, sep, value = item.strip().partition("=")
+        floor = whole_number_or_none(floor_text, 1, MAX_FLOOR)
+        if not sep or floor is None:
             raise SharingError(f"{item.strip()!r} should read FLOOR=FACTOR, e.g. 3=10")
         try:
             factor = Decimal(value.strip())
         except ArithmeticError:
-            raise SharingError(f"the factor of floor {floor.strip()} is not a number") from None
-        if int(floor) in factors:
-            raise SharingError(f"floor {int(floor)} is given twice")
-        _exact(factor, f"factor of floor {int(floor)}")
-        factors[int(floor)] = factor
+            raise SharingError(f"the factor of floor {floor} is not a number") from None
+        if floor in factors:
+            raise SharingError(f"floor {floor} is given twice")
+        # Bounded before it becomes a Fraction: 1e-999999999 would be a billion-digit one.
+        if factor.is_finite() and (abs(factor) > MAX_FACTOR or factor != round(factor, 4)):
+            raise SharingError(
+                f"the factor of floor {floor} must be at most {MAX_FACTOR}, with at most 4 decimals"
+            )
+        _exact(factor, f"factor of floor {floor}")
+        factors[floor] = factor
     if not factors:
         raise SharingError("no floor factors given")
     return factors

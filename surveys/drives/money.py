@@ -7,29 +7,38 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 MAX_FEN = 10**12  # ten billion yuan: a typo, not a pledge
+_MAX_YUAN = Decimal(MAX_FEN) / 100
+_FEN = Decimal("0.01")
+_MAX_TYPED = 40  # characters: "¥10,000,000,000.00元" with room to spare
 
 
 class MoneyError(ValueError):
-    """The text is not an amount of yuan; the message says why."""
+    """The text is not an amount of yuan; the message says why, without repeating the text
+    (a resident typed it: it stays out of logs and tracebacks)."""
 
 
 def parse_yuan(text: str) -> int:
-    """'1234.5', '¥1,234.50', '1234元' or full-width digits -> fen. Positive, at most 2 places."""
+    """'1234.5', '¥1,234.50', '1234元' or full-width digits -> fen. Positive, at most 2 places,
+    at most MAX_FEN. Anything else, however absurd ("1e999999"), is a MoneyError."""
     cleaned = unicodedata.normalize("NFKC", text).strip()
     for noise in ("¥", "￥", "元", "yuan", "RMB", ",", " "):
         cleaned = cleaned.replace(noise, "")
+    if len(cleaned) > _MAX_TYPED:
+        raise MoneyError("not an amount of yuan: too long")
     try:
         amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise MoneyError(f"{text!r} is not an amount of yuan") from None
+    except (InvalidOperation, ValueError):
+        raise MoneyError("not an amount of yuan") from None
+    # Compared exactly and before any arithmetic, which could overflow or round.
     if not amount.is_finite() or amount <= 0:
-        raise MoneyError(f"{text!r} is not a positive amount")
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise MoneyError(f"{text!r} has more than two decimals")
-    if fen > MAX_FEN:
-        raise MoneyError(f"{text!r} is too large")
-    return int(fen)
+        raise MoneyError("not a positive amount")
+    if amount > _MAX_YUAN:
+        raise MoneyError(f"too large: at most {yuan(MAX_FEN)} yuan")
+    # Within (0, MAX] quantizing stays inside Decimal's precision; it rounds, so a third
+    # decimal shows as a difference.
+    if amount != amount.quantize(_FEN):
+        raise MoneyError("more than two decimals")
+    return int(amount.quantize(_FEN) * 100)
 
 
 def yuan(fen: int) -> str:

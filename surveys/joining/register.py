@@ -3,7 +3,8 @@
 Pure: standard library only. The register is a header row and one row per flat (户). Each
 column may be named in English or in Chinese; names match whatever their case and the spaces
 around them, and every cell is read after Unicode NFKC normalisation, so the full-width
-digits and letters of Chinese spreadsheets (``８９．３７``) count as ASCII ones.
+digits and letters of Chinese spreadsheets (``８９．３７``) count as ASCII ones, and without
+control characters (a NUL or an escape sequence hidden in a cell).
 
 Columns (English / Chinese name; * = required):
 
@@ -30,6 +31,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
+
+from surveys.numbers import NumberProblem, NumberRefused, whole_number
+from surveys.text import printable
 
 MAX_FLOOR = 200  # taller than any residential building; stops nonsense reaching the database
 
@@ -102,19 +106,20 @@ def _optional_text(limit: int) -> Callable[[str], str | None]:
     return lambda value: parse_text(value) if value else None
 
 
-_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
-
-
 def _floor(value: str) -> int:
-    if not _WHOLE_NUMBER.fullmatch(value):
-        raise _BadValue(f'"{value}" is not a floor: floor must be a whole number ≥ 1')
-    floor = int(value)
-    if floor < 0:
-        raise _BadValue(f"negative floor {floor}: basements are not flats here")
+    below_ground = value.startswith("-")
+    try:
+        floor = whole_number(value.removeprefix("-").removeprefix("+"), 0, MAX_FLOOR)
+    except NumberRefused as refused:
+        if refused.problem is NumberProblem.NOT_A_NUMBER:
+            raise _BadValue(f'"{value}" is not a floor: floor must be a whole number ≥ 1') from None
+        floor = MAX_FLOOR + 1  # far too high, or far too deep
+    if below_ground and floor:
+        raise _BadValue(f"negative floor {value}: basements are not flats here")
     if floor == 0:
         raise _BadValue("floor must be a whole number ≥ 1")
     if floor > MAX_FLOOR:
-        raise _BadValue(f"floor {floor} is above {MAX_FLOOR}, higher than any residential building")
+        raise _BadValue(f"floor {value} is above {MAX_FLOOR}, higher than any residential building")
     return floor
 
 
@@ -180,7 +185,8 @@ _BY_NAME = {
 
 
 def _clean(cell: str) -> str:
-    return unicodedata.normalize("NFKC", cell).strip()
+    # A control character can hide in any cell; PostgreSQL refuses NUL, exports refuse all.
+    return printable(unicodedata.normalize("NFKC", cell)).strip()
 
 
 @dataclass(frozen=True)

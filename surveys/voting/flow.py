@@ -29,6 +29,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
+from surveys.text import printable, telegram_length
 from surveys.voting.decision import Answer
 from surveys.voting.questions import (
     RATING_SCALE,
@@ -43,7 +44,6 @@ from surveys.voting.questions import (
     ShowIf,
     SingleChoice,
     TextQuestion,
-    telegram_length,
 )
 from surveys.voting.schema import SurveyDefinition
 
@@ -180,7 +180,7 @@ def _number(
 def _text(question: TextQuestion, raw: object) -> str:
     if not isinstance(raw, str):
         raise AnswerRejected(RejectReason.MALFORMED)
-    text = raw.strip()
+    text = printable(raw).strip()  # a NUL would stop every export of the survey
     if telegram_length(text) > question.max_length:
         raise AnswerRejected(
             RejectReason.TOO_LONG, max_length=question.max_length, length=telegram_length(text)

@@ -29,11 +29,6 @@ MESSAGE_BUDGET = 4000
 RATING_SCALE = range(1, 6)
 
 
-def telegram_length(text: str) -> int:
-    """The length Telegram checks against its limits: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 @dataclass(frozen=True)
 class Localized:
     """A text in Chinese (``zh_CN``, always there) and, optionally, English."""

@@ -30,6 +30,7 @@ from typing import Any, Final, TypeVar
 import yaml
 
 from surveys.roles import Role
+from surveys.text import printable, telegram_length
 from surveys.voting.decision import (
     PRESETS,
     BlockReason,
@@ -60,8 +61,8 @@ from surveys.voting.questions import (
     SingleChoice,
     TextQuestion,
     choice_ids,
-    telegram_length,
 )
+from surveys.voting.yaml_shape import shape_problem
 
 
 class SurveyKind(StrEnum):
@@ -145,6 +146,9 @@ class SchemaError(ValueError):
 
 def load_definition(text: str) -> SurveyDefinition:
     """Read a survey definition from YAML text, or raise `SchemaError` with every problem."""
+    refused = shape_problem(text)
+    if refused is not None:
+        raise SchemaError([FieldError("", refused)])
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -288,10 +292,11 @@ def _slug(value: object, path: str, problems: list[FieldError]) -> str | None:
 def _one_text(
     value: object, path: str, limit: int, hint: str, problems: list[FieldError]
 ) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+    # A block scalar (|) ends in a newline; an escape ("\0", "\e") can write any control.
+    text = printable(value).strip() if isinstance(value, str) else ""
+    if not text:
         problems.append(FieldError(path, "must be a non-empty text"))
         return None
-    text = value.strip()  # a block scalar (|) ends in a newline
     if telegram_length(text) > limit:
         reason = f"must be at most {limit} characters (has {telegram_length(text)}){hint}"
         problems.append(FieldError(path, reason))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Sandbox, SandboxClient
+from bot.settings import load_settings
 from bot.webhook import PATH, SECRET_HEADER, serve
 from storage.models import JoinCode, Membership
 from storage.models import Resident as ResidentRow
@@ -104,17 +105,18 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     assert await _code_uses(sessions) == [1] * len(flats)
 
 
-async def test_webhook_checks_the_secret_and_handles_updates(
+async def test_webhook_checks_the_secret_handles_updates_and_keeps_metrics_apart(
     database_url: str, sandbox: Sandbox, client: SandboxClient, codes: Codes, sessions: Sessions
 ) -> None:
     assert sandbox.url is not None
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     settings = bot_settings(database_url, sandbox.url).model_copy(
         update={
             "webhook_url": f"http://127.0.0.1:{port}",
             "webhook_secret": WEBHOOK_SECRET,
             "webhook_host": "127.0.0.1",
             "webhook_port": port,
+            "metrics_port": metrics_port,
         }
     )
     linli = await Linli.start(settings)
@@ -135,10 +137,18 @@ async def test_webhook_checks_the_secret_and_handles_updates(
                     assert reply.status == 401
             async with http.get(f"http://127.0.0.1:{port}/healthz") as reply:
                 assert reply.status == 200
+            # Whoever reaches the webhook port (the internet, behind the proxy) gets no metrics.
             async with http.get(f"http://127.0.0.1:{port}/metrics") as reply:
+                assert reply.status == 404
+            async with http.get(f"http://127.0.0.1:{metrics_port}/metrics") as reply:
                 metrics = await reply.text()
             assert 'linli_updates_total{outcome="handled"}' in metrics
             assert "linli_outbox_depth 0.0" in metrics and "linli_update_seconds_bucket" in metrics
     finally:
         await runner.cleanup()
         await linli.close()
+
+
+def test_metrics_listen_on_the_loopback_by_default() -> None:
+    settings = load_settings()
+    assert (settings.metrics_host, settings.metrics_port) == ("127.0.0.1", 9464)

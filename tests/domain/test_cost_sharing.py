@@ -150,6 +150,17 @@ def test_floor_factors_as_the_committee_writes_them() -> None:
             parse_floor_factors(wrong)
 
 
+@pytest.mark.timeout(5)
+@pytest.mark.parametrize(
+    "hostile",
+    ["²=10", "99999999999999999999=1", "201=1", "0=1", "3=1e999999", "3=1e-999999999", "3=0.00001"],
+)
+def test_hostile_floor_factors_are_refused_at_once(hostile: str) -> None:
+    # "²" passed isdigit() and then failed int(); 1e-999999999 became a billion-digit Fraction.
+    with pytest.raises(SharingError):
+        parse_floor_factors(hostile)
+
+
 def test_by_area_with_flats_of_different_area() -> None:
     flats = [
         PayingFlat(1, 2, Decimal("60.00")),

@@ -25,3 +25,21 @@ def test_what_is_not_an_amount(text: str) -> None:
 def test_printed_amounts_read_back(fen: int) -> None:
     assert parse_yuan(yuan(fen)) == fen
     assert Decimal(yuan(fen).replace(",", "")) * 100 == fen
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1e999999",  # decimal.Overflow once multiplied into fen
+        "1e-999999999",  # underflows to 0 fen
+        "9" * 5000,
+        "1e99999999999999999999",
+        "sNaN",
+        "0.001",
+        "1.0000000000000000000000000000001",  # beyond Decimal's 28 digits
+    ],
+)
+def test_absurd_amounts_are_refused_with_a_reason(text: str) -> None:
+    with pytest.raises(MoneyError) as refused:
+        parse_yuan(text)
+    assert text not in str(refused.value)  # the reason, never the typed text

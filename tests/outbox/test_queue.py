@@ -69,10 +69,19 @@ async def test_a_broadcast_reopened_by_key_reaches_each_chat_once(sessions: Sess
         assert await open_broadcast(session, "announcement") != first  # no key: a new one
 
 
-@pytest.mark.parametrize("text", ["", "  \n", "😀" * 2049])
-async def test_empty_or_too_long_texts_are_refused(sessions: Sessions, text: str) -> None:
-    with pytest.raises(ValueError, match="outbox message"):
-        await _enqueue(sessions, Outgoing(1, text))
+@pytest.mark.parametrize(
+    ("text", "reason"), [("", "no text"), ("  \n", "no text"), ("😀" * 2049, "4096")]
+)
+async def test_empty_or_too_long_texts_are_failed_not_raised(
+    sessions: Sessions, text: str, reason: str
+) -> None:
+    """Raising would roll back the sweep or broadcast that queued it, and every other row."""
+    assert await _enqueue(sessions, Outgoing(1, text), Outgoing(1, "停水通知")) == 2
+    async with sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [row.state for row in rows] == [OutboxState.FAILED, OutboxState.PENDING]
+    assert reason in (rows[0].last_error or "")
+    assert [row.chat_id for row in await _claim(sessions)] == [1]  # it holds up nothing
 
 
 async def test_the_longest_text_fits(sessions: Sessions) -> None:

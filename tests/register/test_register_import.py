@@ -204,3 +204,16 @@ async def test_an_empty_register_is_refused_before_retiring_everything(
     with pytest.raises(ValueError, match="empty register"):
         await imported(sessions, [])
     assert all(h.retired_at is None for h in (await households(sessions)).values())
+
+
+async def test_control_characters_in_a_register_file_are_removed_before_storing(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    path = tmp_path / "register.csv"
+    path.write_bytes(
+        "楼栋,单元,楼层,房号,面积,业主编号\n9栋\x00,1单元\x1b,1,101\x07,89.37,A\x001\n".encode()
+    )
+    async with sessions.begin() as session:
+        await import_register(session, "幸福里", parse_register(*read_register_file(path)))
+    [(place, flat)] = (await households(sessions)).items()
+    assert place == ("9栋", "1单元", "101") and flat.owner_key == "A1"

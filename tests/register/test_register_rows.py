@@ -182,3 +182,15 @@ def test_the_error_message_lists_every_problem() -> None:
     assert message.startswith("the register has 2 problems:")
     assert "line 2, column floor" in message
     assert "line 2, column area" in message
+
+
+def test_control_characters_are_removed_from_every_cell() -> None:
+    [flat] = parse([["3\x00栋", "1单元\r", "\x015", "50\x7f1", "89.37\x00", "P\x1b-1", "n\x00o"]])
+    assert flat == RegisterFlat("3栋", "1单元", 5, "501", Decimal("89.37"), "P-1", False)
+
+
+# NFKC reads "５" and "²" as 5 and 2 (see test_full_width_digits_and_square_metre_signs).
+@pytest.mark.parametrize("floor", ["99999999999999999999", "9" * 5000, "1_0", "٣", "-9" * 3000])
+def test_a_floor_is_ascii_digits_within_the_building(floor: str) -> None:
+    [problem] = problems([["3栋", "1单元", floor, "501", "89.37", "", ""]])
+    assert problem.column == "floor"
