@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -161,6 +162,11 @@ class World:
     limits: RateLimits = field(default_factory=RateLimits)
     faults: FaultPlan = field(default_factory=FaultPlan)
     stats: Stats = field(default_factory=Stats)
+    latency: float = 0.0  # seconds every Bot API answer takes, as Telegram's round trip would
+    # The flood limits' and the statistics' clock: a test may pass its own, to move time on
+    # instead of sleeping.
+    clock: Callable[[], float] = time.monotonic
+    in_flight: Counter[str] = field(default_factory=Counter)  # Bot API calls not yet answered
     closed: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _serial: Iterator[int] = field(
@@ -197,6 +203,12 @@ class World:
     async def sleep(self, seconds: float) -> None:
         """Sleep, but not past `close`."""
         await self.wait_for(lambda: False, seconds)
+
+    async def linger(self, since: float) -> None:
+        """Wait until `latency` seconds after `since` (a time.monotonic reading), by the latency
+        in force: lowering it lets the answers it holds go at once."""
+        while (left := since + self.latency - time.monotonic()) > 0 and not self.closed:
+            await self.next_change(left)
 
     # -- users and messages --
 
