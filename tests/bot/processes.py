@@ -19,6 +19,7 @@ from bot.app import Linli
 from bot.delivery import deliver
 from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import SandboxClient
+from bot.sandbox.client import WAIT, until
 from bot.webhook import PATH, build_app
 from tests.bot.conftest import BOT_TOKEN, BOT_USERNAME, SECRET_KEY
 
@@ -76,13 +77,13 @@ async def kill(process: asyncio.subprocess.Process) -> None:
     await process.wait()
 
 
-async def until_faulted(client: SandboxClient, count: int, timeout: float = 30) -> None:
+async def until_faulted(client: SandboxClient, count: int, timeout: float = WAIT) -> None:
     """Wait until the sandbox has injected `count` faults: the bot is inside the faulty call."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (await client.stats())["faults_injected"] < count:
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"fewer than {count} faults injected after {timeout} s")
-        await asyncio.sleep(0.01)
+
+    async def faulted() -> bool:
+        return (await client.stats())["faults_injected"] >= count
+
+    await until(faulted, f"fewer than {count} faults injected after {timeout} s", timeout)
 
 
 def free_port() -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import build_bot
 from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
 from bot.sandbox import Sandbox, SandboxClient
+from bot.sandbox.client import WAIT, until
 from bot.sandbox.residents import say, text_content
 from storage.models import (
     Household,
@@ -88,25 +88,26 @@ async def states(sessions: Sessions) -> Counter[OutboxState]:
         return Counter({state: count for state, count in rows})
 
 
-async def until_done(sessions: Sessions, timeout: float = 20) -> Counter[OutboxState]:
+async def until_done(sessions: Sessions, timeout: float = WAIT) -> Counter[OutboxState]:
     """Wait until no row is pending or being sent; return the count of rows by state."""
-    deadline = time.monotonic() + timeout
-    while True:
+    counts: Counter[OutboxState] = Counter()
+
+    async def done() -> bool:
+        nonlocal counts
         counts = await states(sessions)
-        if not counts[OutboxState.PENDING] + counts[OutboxState.SENDING]:
-            return counts
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the outbox is not done after {timeout} s: {dict(counts)}")
-        await asyncio.sleep(0.05)
+        return not counts[OutboxState.PENDING] + counts[OutboxState.SENDING]
+
+    await until(done, f"the outbox is not done after {timeout} s", timeout)
+    return counts
 
 
-async def until_sent(client: SandboxClient, count: int, timeout: float = 30) -> None:
+async def until_sent(client: SandboxClient, count: int, timeout: float = WAIT) -> None:
     """Wait until the sandbox has accepted `count` messages."""
-    deadline = time.monotonic() + timeout
-    while (await client.stats())["sent"] < count:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"fewer than {count} messages sent after {timeout} s")
-        await asyncio.sleep(0.01)
+
+    async def sent() -> bool:
+        return (await client.stats())["sent"] >= count
+
+    await until(sent, f"fewer than {count} messages sent after {timeout} s", timeout)
 
 
 @contextlib.asynccontextmanager
