@@ -18,8 +18,9 @@ import aiohttp
 
 Json = dict[str, Any]
 # Waits return as soon as what they wait for happens: the bound only has to outlast a busy
-# machine, never to be the time something takes.
-WAIT = 30.0
+# machine (a bot process can take 30 s to start on a loaded 2-core one), never to be the time
+# something takes.
+WAIT = 60.0
 POLL_INTERVAL = 0.05
 
 

@@ -15,12 +15,14 @@ from storage.models import JoinCode, Membership
 from storage.models import Resident as ResidentRow
 from tests.bot.conftest import Codes, bot_settings, settle
 from tests.bot.processes import (
+    STARTING,
     WEBHOOK_SECRET,
     bot_environment,
     free_port,
     redeliver,
     start_bot,
     until_faulted,
+    until_polling,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -66,7 +68,8 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     bot = await start_bot(environment)
     flats = sorted(codes.flats)
     residents = [await client.resident(f"住户{n}") for n in range(len(flats))]
-    await residents[0].send("/help")  # the burst starts once the bot is up
+    await until_polling(client)  # the burst starts once the bot is up
+    await residents[0].send("/help")
     await residents[0].next_message()
 
     # The first joins one after another, each batch confirmed by the next poll...
@@ -97,7 +100,7 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
 
     bot = await start_bot(environment)
     try:
-        await client.settled()
+        await client.settled(STARTING)
     finally:
         bot.send_signal(signal.SIGTERM)
         await bot.wait()

@@ -22,6 +22,7 @@ from storage.outbox import (
 )
 from tests.outbox.conftest import (
     FAST,
+    TIMING_OUT,
     Sessions,
     broadcast,
     dispatching,
@@ -120,12 +121,12 @@ async def test_retries_run_out_and_the_error_is_kept(
 async def test_a_send_that_times_out_is_retried(
     sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
 ) -> None:
-    # Longer than the test policy's 1 s request timeout; Telegram may still have sent it.
-    await client.add_fault("delay", count=1, delay=1.5)
+    # Longer than the policy's 2 s request timeout; Telegram may still have sent it.
+    await client.add_fault("delay", count=1, delay=3)
     chats = started_chats(sandbox, 1)
     await broadcast(sessions, chats)
 
-    async with dispatching(bot, sessions):
+    async with dispatching(bot, sessions, TIMING_OUT):
         assert await until_done(sessions) == {OutboxState.SENT: 1}
         await client.answered()  # the delayed send has landed
 
@@ -139,12 +140,12 @@ async def test_a_send_that_times_out_is_retried(
 async def test_a_send_lost_in_a_timeout_is_sent_again_once(
     sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
 ) -> None:
-    # Past the 1 s request timeout, and Telegram never got it: the retry is the only copy.
-    await client.add_fault("hang", count=2, delay=1.2)
+    # Past the 2 s request timeout, and Telegram never got it: the retry is the only copy.
+    await client.add_fault("hang", count=2, delay=2.5)
     chats = started_chats(sandbox, 3)
     await broadcast(sessions, chats)
 
-    async with dispatching(bot, sessions):
+    async with dispatching(bot, sessions, TIMING_OUT):
         assert await until_done(sessions) == {OutboxState.SENT: 3}
 
     assert [received(sandbox, chat) for chat in chats] == [[f"停水通知 {c}"] for c in chats]

@@ -19,7 +19,7 @@ from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Sandbox, SandboxClient
 from bot.sandbox.client import until
 from storage.models import OutboxMessage, OutboxState
-from tests.bot.processes import terminated, until_faulted
+from tests.bot.processes import STARTING, terminated, until_faulted
 from tests.outbox.conftest import (
     BOT_TOKEN,
     Sessions,
@@ -84,7 +84,9 @@ async def test_two_dispatchers_send_each_message_once(
         dispatcher_process(database_url, sandbox, log, rate=1000, lease=20),
         dispatcher_process(database_url, sandbox, log, rate=1000, lease=20),
     ):
-        await until(lambda: _both_sending(sessions), "the second dispatcher claimed nothing")
+        await until(
+            lambda: _both_sending(sessions), "the second dispatcher claimed nothing", STARTING
+        )
         await client.set_latency(0)
         counts = await until_done(sessions, timeout=90)
 
@@ -104,7 +106,7 @@ async def test_a_dispatcher_killed_mid_broadcast_completes_it_on_restart(
     log = tmp_path / "dispatcher.log"
     # A short lease, so that the rows the killed dispatcher held come back soon.
     async with dispatcher_process(database_url, sandbox, log, rate=300, lease=3) as doomed:
-        await until_sent(client, 150)
+        await until_sent(client, 150, STARTING)
         # From here every send is answered only after half a second, so the kill lands
         # mid-broadcast however fast the dispatcher is, and the sends it has in flight reach
         # the residents after it died: the duplicates the restart may make.
@@ -118,7 +120,7 @@ async def test_a_dispatcher_killed_mid_broadcast_completes_it_on_restart(
     assert 150 <= sent_before < 600, "the kill did not land mid-broadcast"
 
     async with dispatcher_process(database_url, sandbox, log, rate=300, lease=3):
-        counts = await until_done(sessions, timeout=60)
+        counts = await until_done(sessions, timeout=STARTING)
 
     assert counts == {OutboxState.SENT: 600}, log.read_text()
     assert all(received(sandbox, chat) for chat in chats)
