@@ -242,9 +242,7 @@ async def get_latency(request: web.Request) -> web.Response:
 @routes.post("/latency")
 async def set_latency(request: web.Request) -> web.Response:
     """{seconds}: how long after its call every Bot API answer leaves (0: at once)."""
-    world = _world(request)
-    world.latency = _parse(_latency, await _body(request))
-    world.touch()  # answers held under a longer latency may go now
+    _world(request).set_latency(_parse(_latency, await _body(request)))
     return await get_latency(request)
 
 

@@ -169,6 +169,8 @@ class World:
     in_flight: Counter[str] = field(default_factory=Counter)  # Bot API calls not yet answered
     closed: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    # Apart from _changed: held answers wake only when the latency changes, not at every send.
+    _latency_changed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _serial: Iterator[int] = field(
         default_factory=lambda: itertools.count(1), init=False, repr=False
     )
@@ -184,6 +186,7 @@ class World:
         """End all waits at once, so a stopping server has no long poll to sit out."""
         self.closed = True
         self.touch()
+        self._latency_changed.set()
 
     async def next_change(self, timeout: float) -> None:
         """Return at the next `touch`, or after `timeout` seconds."""
@@ -204,11 +207,17 @@ class World:
         """Sleep, but not past `close`."""
         await self.wait_for(lambda: False, seconds)
 
+    def set_latency(self, seconds: float) -> None:
+        self.latency = seconds
+        self._latency_changed.set()
+        self._latency_changed = asyncio.Event()
+
     async def linger(self, since: float) -> None:
         """Wait until `latency` seconds after `since` (a time.monotonic reading), by the latency
         in force: lowering it lets the answers it holds go at once."""
         while (left := since + self.latency - time.monotonic()) > 0 and not self.closed:
-            await self.next_change(left)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._latency_changed.wait(), left)
 
     # -- users and messages --
 
