@@ -13,7 +13,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.sandbox import Resident, SandboxClient
 from bot.sandbox.client import WAIT, until
 
-POLL = 50  # a long poll's timeout, longer than any wait of the test
+POLL = 50  # a long poll's timeout (the longest Telegram allows)
+SOON = 30  # seconds in which a poll must end that does not run its timeout out
 
 
 async def test_resident_message_arrives_with_its_command_entity(
@@ -46,7 +47,7 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(
     assert not poll.done()
     await resident.send("在吗")
     # Long before the poll's own timeout: the update ended it.
-    [update] = await asyncio.wait_for(poll, WAIT)
+    [update] = await asyncio.wait_for(poll, SOON)
     assert update.message and update.message.text == "在吗"
 
 
@@ -81,7 +82,7 @@ async def test_a_newer_poll_terminates_the_older_one(bot: Bot, client: SandboxCl
     await until(lambda: _polling(client), "the first poll never reached the sandbox")
     newer = asyncio.create_task(bot.get_updates(timeout=1))
     with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):
-        await asyncio.wait_for(older, WAIT)
+        await asyncio.wait_for(older, SOON)
     assert await newer == []
 
 
