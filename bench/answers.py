@@ -13,8 +13,9 @@ with bot.polling. Each round presses once per resident; printed: every round, th
 of --runs answers/s of each bot and Linli's ratio to each baseline (target ≥ 0.6), with
 presses lost (no ballot or no receipt) and handled twice (two answer events, or two replies).
 
---latency-ms L makes the sandbox hold every message the bots send in the round for L ms, as
-Telegram's round trip would (localhost answers in about one).
+--latency-ms L makes the sandbox answer every Bot API call of the round L ms after it is done
+(getUpdates, the press's answer and each message sent), as Telegram's round trip would
+(localhost answers in about one).
 
     python -m bench.answers [--residents 300] [--runs 3] [--timeout 60] [--database-url URL]
                             [--latency-ms 0]
@@ -122,7 +123,7 @@ class Stage:
     sender: Bot  # plays the outbox: sends the messages whose buttons the residents press
     people: list[Resident]
     timeout: float  # seconds a round or a wait may take
-    latency: float = 0.0  # seconds the sandbox holds each message the bot sends
+    latency: float = 0.0  # seconds the sandbox holds each answer to the bot in a round
     pid: int = 0  # the bot process
 
     async def timed_round(self, name: str, press: Press) -> Round:
@@ -130,8 +131,7 @@ class Stage:
         people, client = self.people, self.client
         seen = await in_parallel([partial(last_seen, person) for person in people])
         await client.reset_stats()
-        if self.latency:  # Telegram is not on localhost: hold each of the round's replies
-            await client.add_fault("delay", count=press.replies * len(people), delay=self.latency)
+        await client.set_latency(self.latency)  # Telegram is not on localhost
         cpu, started = cpu_seconds(self.pid), time.perf_counter()
         await asyncio.gather(*(person.press(ANSWER) for person in people))
         deadline, replies = started + self.timeout, press.replies * len(people)
@@ -141,7 +141,7 @@ class Stage:
             await asyncio.sleep(0.01)
         elapsed = min(time.perf_counter(), deadline) - started
         cpu = cpu_seconds(self.pid) - cpu
-        await client.clear_faults()
+        await client.set_latency(0)
 
         async def receipts(person: Resident, after: int) -> int:
             replies = await client.chat_messages(person.id, after=after)
@@ -238,7 +238,7 @@ async def bench(
     backend = (database_url or "sqlite").split("+")[0]
     print(
         f"{residents} residents pressing at once, {runs} rounds per bot; Linli on {backend}; "
-        f"{latency * 1000:g} ms added to each message sent"
+        f"{latency * 1000:g} ms added to each Bot API call"
     )
     rounds: list[Round] = []
     async with sandbox_process() as url, SandboxClient(url) as client, database(database_url) as db:
@@ -296,7 +296,7 @@ if __name__ == "__main__":
     parser.add_argument("--timeout", type=float, default=60, help="seconds a round may take")
     add_database_argument(parser)
     parser.add_argument(
-        "--latency-ms", type=float, default=0, help="added to each message the bots send"
+        "--latency-ms", type=float, default=0, help="added to each Bot API call of a round"
     )
     arguments = parser.parse_args()
     found = asyncio.run(

@@ -33,7 +33,6 @@ SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
 FAULT_REPLIES = {
     "500": (500, "Internal Server Error"),
     "502": (502, "Bad Gateway"),
-    "429": (429, "Too Many Requests: retry after 1", 1),
     "hang": (504, "Gateway Timeout"),
     "blocked": (403, f"Forbidden: {BLOCKED}"),
 }
@@ -67,7 +66,24 @@ def method(name: str) -> Callable[[Handler], Handler]:
 
 
 async def call_method(world: World, bot_id: int, name: str, params: Params) -> Any:
-    """Run one Bot API call; the result is the reply's `result`, refusals raise ApiError."""
+    """Run one Bot API call; the result is the reply's `result`, refusals raise ApiError.
+
+    Every answer, a refusal too, leaves `world.latency` seconds after the call is done: for a
+    long poll, after its wait, so the latency adds once and does not lengthen the wait.
+    """
+    world.in_flight[name] += 1
+    try:
+        try:
+            return await _answer(world, bot_id, name, params)
+        finally:
+            await world.linger(time.monotonic())
+    finally:
+        world.in_flight[name] -= 1
+        if not world.in_flight[name]:
+            del world.in_flight[name]
+
+
+async def _answer(world: World, bot_id: int, name: str, params: Params) -> Any:
     handler = METHODS.get(name.lower())
     if handler is None:
         raise ApiError(404, "Not Found")
@@ -77,6 +93,8 @@ async def call_method(world: World, bot_id: int, name: str, params: Params) -> A
         world.stats.faults_injected += 1
         if fault.delay:  # the answer comes after the client has likely given up
             await world.sleep(fault.delay)
+        if fault.kind == "429":
+            raise too_many_requests(fault.retry_after)
         if fault.kind != "delay":
             raise ApiError(*FAULT_REPLIES[fault.kind])
         # The call still succeeds: a retry duplicates it.
@@ -331,7 +349,7 @@ def _deliver(call: Call, user: User | Group, content: Json, dedupe_key: str) -> 
     """Flood control, then the message lands in the chat and counts as an accepted send."""
     world = call.world
     markup = check_markup(call.params.get_json("reply_markup"))
-    now = time.monotonic()
+    now = world.clock()
     retry_after = world.limits.acquire(user.id, now)
     if retry_after:
         world.stats.rate_limited += 1

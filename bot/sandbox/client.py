@@ -10,12 +10,18 @@ async with SandboxClient(base_url) as sandbox:
 import asyncio
 import base64
 import json
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 
 Json = dict[str, Any]
+# Waits return as soon as what they wait for happens: the bound only has to outlast a busy
+# machine (a bot process can take 30 s to start on a loaded 2-core one), never to be the time
+# something takes.
+WAIT = 60.0
+POLL_INTERVAL = 0.05
 
 
 class SandboxError(Exception):
@@ -144,17 +150,18 @@ class SandboxClient:
         """-> {updates: [{update_id, type, state, webhook_attempts, update}], confirmed_ids}"""
         return await self._request("GET", "updates")
 
-    async def settled(self, timeout: float = 10) -> list[int]:
+    async def settled(self, timeout: float = WAIT) -> list[int]:
         """Wait until the bot has confirmed every update (so their effects are committed);
         return the confirmed ids."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+        listing: Json = {}
+
+        async def confirmed() -> bool:
+            nonlocal listing
             listing = await self.updates()
-            if all(update["state"] != "pending" for update in listing["updates"]):
-                return list(listing["confirmed_ids"])
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"updates still unconfirmed after {timeout} s")
-            await asyncio.sleep(0.05)
+            return all(update["state"] != "pending" for update in listing["updates"])
+
+        await until(confirmed, f"updates still unconfirmed after {timeout} s", timeout)
+        return list(listing["confirmed_ids"])
 
     async def commands(self) -> list[Json]:
         """-> [{scope, language_code, commands}] as registered with setMyCommands."""
@@ -186,25 +193,74 @@ class SandboxClient:
         return await self._request("GET", "faults")
 
     async def add_fault(
-        self, kind: str, method: str = "send", count: int = 1, delay: float = 0
+        self,
+        kind: str,
+        method: str = "send",
+        count: int | None = 1,
+        delay: float = 0,
+        *,
+        retry_after: int = 1,
+        probability: float = 1.0,
+        seed: int = 0,
     ) -> list[Json]:
-        """The next `count` calls of `method` ("send": any send method) fail: kind "500",
-        "502", "429" (retry after 1 s), "blocked" (403), "delay" (succeed, but only after
-        `delay` seconds), or "hang" (after `delay` seconds answer 504, having sent nothing).
-        5xx faults may wait too.
+        """Calls of `method` ("send": any send method) fail: kind "500", "502", "429" (retry
+        after `retry_after` s), "blocked" (403), "delay" (succeed, but only after `delay`
+        seconds), or "hang" (after `delay` seconds answer 504, having sent nothing). 5xx faults
+        may wait too.
+
+        Which calls: the next `count`; with `probability` < 1, each matching call with that
+        chance, drawn from an RNG seeded with `seed` (the same calls fail in every run), until
+        `count` have failed. `count` None: until `clear_faults`.
         """
-        fault = {"kind": kind, "method": method, "count": count, "delay": delay}
+        fault = {
+            "kind": kind,
+            "method": method,
+            "count": count,
+            "delay": delay,
+            "retry_after": retry_after,
+            "probability": probability,
+            "seed": seed,
+        }
         return await self._request("POST", "faults", json=fault)
 
     async def clear_faults(self) -> list[Json]:
         return await self._request("DELETE", "faults")
 
+    async def latency(self) -> float:
+        return float((await self._request("GET", "latency"))["seconds"])
+
+    async def set_latency(self, seconds: float) -> float:
+        """Every Bot API answer, refusals and getUpdates too, leaves `seconds` after its call
+        is done, as over a real network; 0 turns it off."""
+        return float((await self._request("POST", "latency", json={"seconds": seconds}))["seconds"])
+
     async def stats(self) -> Json:
-        """-> {sent, rate_limited, faults_injected, duplicates, elapsed, achieved_rate}"""
+        """-> {sent, rate_limited, faults_injected, duplicates, elapsed, achieved_rate,
+        in_flight: {method: Bot API calls under way}}"""
         return await self._request("GET", "stats")
 
     async def reset_stats(self) -> Json:
         return await self._request("DELETE", "stats")
+
+    async def answered(self, timeout: float = WAIT) -> None:
+        """Wait until the sandbox has answered every Bot API call but long polls: a delayed or
+        hung call included, long after its client gave up."""
+        await until(self._answered, f"Bot API calls still unanswered after {timeout} s", timeout)
+
+    async def _answered(self) -> bool:
+        in_flight = (await self.stats())["in_flight"]
+        return not {method for method in in_flight if method.lower() != "getupdates"}
+
+
+async def until(
+    check: Callable[[], Awaitable[object]], failure: str, timeout: float = WAIT
+) -> None:
+    """Return as soon as `check()` is truthy; raise AssertionError(failure) after `timeout` s."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(failure)
+        await asyncio.sleep(POLL_INTERVAL)
 
 
 async def _reason(response: aiohttp.ClientResponse) -> str:
@@ -241,22 +297,26 @@ class Resident:
         return (await self.client.scan(self.id, url))["update_id"]
 
     async def press(
-        self, button_text: str, message_id: int | None = None, timeout: float = 10
+        self, button_text: str, message_id: int | None = None, timeout: float = WAIT
     ) -> str:
         """Press the button so labelled (on the latest bot message having it, by default),
         waiting up to `timeout` s for the bot to show it; return the callback_query_id."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+        pressed: list[str] = []
+
+        async def attempt() -> bool:
             try:
                 reply = await self.client.press(
                     self.id, message_id=message_id, button_text=button_text
                 )
-                return str(reply["callback_query_id"])
             except SandboxError as error:
-                late = asyncio.get_running_loop().time() > deadline
-                if late or not error.reason.startswith("no inline button"):
+                if not error.reason.startswith("no inline button"):
                     raise
-            await asyncio.sleep(0.05)
+                return False
+            pressed.append(str(reply["callback_query_id"]))
+            return True
+
+        await until(attempt, f"{self.name} was never shown a {button_text!r} button", timeout)
+        return pressed[0]
 
     async def forge_press(self, message_id: int, callback_data: str) -> str:
         """Send callback_data no button carries, as a tampered client could."""
@@ -265,7 +325,7 @@ class Resident:
         )
         return reply["callback_query_id"]
 
-    async def next_message(self, timeout: float = 10) -> Json:
+    async def next_message(self, timeout: float = WAIT) -> Json:
         """The next bot message this resident has not read yet, waiting up to `timeout` s."""
         waiting = await self.client.chat_messages(self.id, after=self._read_up_to, wait=timeout)
         if not waiting:
@@ -280,23 +340,24 @@ class Resident:
         """Every bot message in this resident's chat, as it is now."""
         return await self.client.chat_messages(self.id)
 
-    async def shown(self, needle: str, timeout: float = 10) -> Json:
+    async def shown(self, needle: str, timeout: float = WAIT) -> Json:
         """The latest bot message whose text holds `needle`, as it is now: a new message or
         one the bot edited (a pressed question turns into the next one), waiting up to
         `timeout` s for it. Messages already read by next_message count too."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+        found: list[Json] = []
+
+        async def look() -> bool:
             for message in reversed(await self.messages()):
                 if needle in message.get("text", "") or needle in message.get("caption", ""):
-                    self._read_up_to = max(self._read_up_to, message["message_id"])
-                    return message
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(
-                    f"{self.name} (chat {self.id}) was not shown {needle!r} within {timeout} s"
-                )
-            await asyncio.sleep(0.05)
+                    found.append(message)
+                    return True
+            return False
 
-    async def callback_answer(self, callback_query_id: str, timeout: float = 10) -> Json:
+        await until(look, f"{self.name} (chat {self.id}) was not shown {needle!r}", timeout)
+        self._read_up_to = max(self._read_up_to, found[0]["message_id"])
+        return found[0]
+
+    async def callback_answer(self, callback_query_id: str, timeout: float = WAIT) -> Json:
         """The bot's answer to a press: {text, show_alert}."""
         try:
             return await self.client.callback_answer(callback_query_id, wait=timeout)

@@ -222,7 +222,8 @@ async def get_faults(request: web.Request) -> web.Response:
 
 @routes.post("/faults")
 async def add_fault(request: web.Request) -> web.Response:
-    """Queue a fault: {method ("send" = any send method), kind, count, delay}."""
+    """Queue a fault: {method ("send" = any send method), kind, count (null: until cleared),
+    delay, retry_after (of a 429), probability and seed (of its RNG)}."""
     _world(request).faults.queue.append(_parse(Fault.from_json, await _body(request)))
     return await get_faults(request)
 
@@ -233,9 +234,30 @@ async def clear_faults(request: web.Request) -> web.Response:
     return await get_faults(request)
 
 
+@routes.get("/latency")
+async def get_latency(request: web.Request) -> web.Response:
+    return web.json_response({"seconds": _world(request).latency})
+
+
+@routes.post("/latency")
+async def set_latency(request: web.Request) -> web.Response:
+    """{seconds}: how long after its call every Bot API answer leaves (0: at once)."""
+    _world(request).set_latency(_parse(_latency, await _body(request)))
+    return await get_latency(request)
+
+
+def _latency(body: dict[str, Any]) -> float:
+    seconds = float(body.get("seconds", 0))
+    if not 0 <= seconds <= MAX_WAIT:
+        raise ValueError(f"latency must be between 0 and {MAX_WAIT:g} seconds")
+    return seconds
+
+
 @routes.get("/stats")
 async def stats(request: web.Request) -> web.Response:
-    return web.json_response(_world(request).stats.as_json())
+    """The send statistics, and the Bot API calls under way by method (long polls too)."""
+    world = _world(request)
+    return web.json_response({**world.stats.as_json(), "in_flight": dict(world.in_flight)})
 
 
 @routes.delete("/stats")

@@ -4,12 +4,13 @@ Everything takes `now` (a monotonic clock reading) from the caller so it stays d
 """
 
 import math
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
 # "delay": the call succeeds after `delay` seconds (a timeout whose send landed);
 # "hang": it fails after `delay` seconds and sends nothing (a timeout whose send was lost);
-# "429": flood control, retry after 1 s, on any method (getUpdates too).
+# "429": flood control, retry after `retry_after` s, on any method (getUpdates too).
 FAULT_KINDS = ("500", "502", "429", "delay", "hang", "blocked")
 ANY_SEND = "send"  # a fault's `method` that matches every send method
 
@@ -94,26 +95,49 @@ def _positive_or_none(spec: dict[str, Any], name: str) -> float | None:
 
 @dataclass
 class Fault:
-    """The next `remaining` calls of `method` (or of any send method) misbehave as `kind`."""
+    """Calls of `method` (or of any send method) that misbehave as `kind`: the next `remaining`
+    of them, or, with `probability` below 1, each with that chance drawn from an RNG seeded
+    with `seed`, until `remaining` have misbehaved. `remaining` None: until cleared.
+
+    A seeded fault fires on the same calls in every run however fast the machine is (the n-th
+    matching call draws the n-th number), so a test asserts on how many fired, not on timing.
+    """
 
     method: str
     kind: str  # one of FAULT_KINDS
-    remaining: int = 1
+    remaining: int | None = 1
     delay: float = 0.0
+    retry_after: int = 1  # what a "429" asks for, in whole seconds as Telegram says it
+    probability: float = 1.0
+    seed: int = 0
+    _rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
 
     @classmethod
     def from_json(cls, spec: dict[str, Any]) -> "Fault":
         kind = str(spec.get("kind", ""))
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {', '.join(FAULT_KINDS)}")
+        count = spec.get("count", 1)
         fault = cls(
             method=str(spec.get("method", ANY_SEND)),
             kind=kind,
-            remaining=int(spec.get("count", 1)),
+            remaining=None if count is None else int(count),
             delay=float(spec.get("delay", 0)),
+            retry_after=int(spec.get("retry_after", 1)),
+            probability=float(spec.get("probability", 1)),
+            seed=int(spec.get("seed", 0)),
         )
-        if fault.remaining < 1 or (kind in ("delay", "hang") and fault.delay <= 0):
+        if (fault.remaining is not None and fault.remaining < 1) or (
+            kind in ("delay", "hang") and fault.delay <= 0
+        ):
             raise ValueError("a fault needs count >= 1, and a hang or delay fault a positive delay")
+        if not 0 < fault.probability <= 1:
+            raise ValueError("probability must be in (0, 1]")
+        if fault.retry_after < 1:
+            raise ValueError("retry_after must be a whole number of seconds >= 1")
         return fault
 
     def as_json(self) -> dict[str, Any]:
@@ -122,7 +146,17 @@ class Fault:
             "kind": self.kind,
             "count": self.remaining,
             "delay": self.delay,
+            "retry_after": self.retry_after,
+            "probability": self.probability,
+            "seed": self.seed,
         }
+
+    def matches(self, method: str, is_send: bool) -> bool:
+        return self.method.lower() == method.lower() or (is_send and self.method == ANY_SEND)
+
+    def fires(self) -> bool:
+        """Whether this matching call misbehaves; a call that passes still draws its number."""
+        return self.probability >= 1 or self._rng.random() < self.probability
 
 
 @dataclass
@@ -130,15 +164,13 @@ class FaultPlan:
     queue: list[Fault] = field(default_factory=list)
 
     def take(self, method: str, is_send: bool) -> Fault | None:
-        """Consume one use of the first fault matching this call, if any."""
+        """Consume one use of the first fault matching this call that fires, if any."""
         for fault in self.queue:
-            matches = fault.method.lower() == method.lower() or (
-                is_send and fault.method == ANY_SEND
-            )
-            if matches:
-                fault.remaining -= 1
-                if fault.remaining == 0:
-                    self.queue.remove(fault)
+            if fault.matches(method, is_send) and fault.fires():
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self.queue.remove(fault)
                 return fault
         return None
 

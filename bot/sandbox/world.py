@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -161,8 +162,15 @@ class World:
     limits: RateLimits = field(default_factory=RateLimits)
     faults: FaultPlan = field(default_factory=FaultPlan)
     stats: Stats = field(default_factory=Stats)
+    latency: float = 0.0  # seconds every Bot API answer takes, as Telegram's round trip would
+    # The flood limits' and the statistics' clock: a test may pass its own, to move time on
+    # instead of sleeping.
+    clock: Callable[[], float] = time.monotonic
+    in_flight: Counter[str] = field(default_factory=Counter)  # Bot API calls not yet answered
     closed: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    # Apart from _changed: held answers wake only when the latency changes, not at every send.
+    _latency_changed: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _serial: Iterator[int] = field(
         default_factory=lambda: itertools.count(1), init=False, repr=False
     )
@@ -178,6 +186,7 @@ class World:
         """End all waits at once, so a stopping server has no long poll to sit out."""
         self.closed = True
         self.touch()
+        self._latency_changed.set()
 
     async def next_change(self, timeout: float) -> None:
         """Return at the next `touch`, or after `timeout` seconds."""
@@ -197,6 +206,18 @@ class World:
     async def sleep(self, seconds: float) -> None:
         """Sleep, but not past `close`."""
         await self.wait_for(lambda: False, seconds)
+
+    def set_latency(self, seconds: float) -> None:
+        self.latency = seconds
+        self._latency_changed.set()
+        self._latency_changed = asyncio.Event()
+
+    async def linger(self, since: float) -> None:
+        """Wait until `latency` seconds after `since` (a time.monotonic reading), by the latency
+        in force: lowering it lets the answers it holds go at once."""
+        while (left := since + self.latency - time.monotonic()) > 0 and not self.closed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._latency_changed.wait(), left)
 
     # -- users and messages --
 

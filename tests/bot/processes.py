@@ -19,10 +19,14 @@ from bot.app import Linli
 from bot.delivery import deliver
 from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import SandboxClient
+from bot.sandbox.client import WAIT, until
 from bot.webhook import PATH, build_app
 from tests.bot.conftest import BOT_TOKEN, BOT_USERNAME, SECRET_KEY
 
 WEBHOOK_SECRET = "webhook-secret_123"
+# Seconds a wait that includes starting a process may take: its imports take 2 s on a quiet
+# machine, and more than 30 s on a 2-core one running several test suites at once.
+STARTING = 180.0
 # The outbox of a bot started by a test: quick, as in the `linli` fixture.
 FAST_OUTBOX = DispatchPolicy(rate=200, chat_interval=0.01, idle_poll=0.05)
 
@@ -76,13 +80,22 @@ async def kill(process: asyncio.subprocess.Process) -> None:
     await process.wait()
 
 
-async def until_faulted(client: SandboxClient, count: int, timeout: float = 30) -> None:
+async def until_faulted(client: SandboxClient, count: int, timeout: float = WAIT) -> None:
     """Wait until the sandbox has injected `count` faults: the bot is inside the faulty call."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (await client.stats())["faults_injected"] < count:
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"fewer than {count} faults injected after {timeout} s")
-        await asyncio.sleep(0.01)
+
+    async def faulted() -> bool:
+        return (await client.stats())["faults_injected"] >= count
+
+    await until(faulted, f"fewer than {count} faults injected after {timeout} s", timeout)
+
+
+async def until_polling(client: SandboxClient) -> None:
+    """Wait until a bot process just started polls the sandbox: it is up."""
+
+    async def polling() -> bool:
+        return "getUpdates" in (await client.stats())["in_flight"]
+
+    await until(polling, f"the bot was not polling after {STARTING} s", STARTING)
 
 
 def free_port() -> int:
@@ -95,10 +108,13 @@ def free_port() -> int:
 async def webhook_server(linli: Linli, secret: str = WEBHOOK_SECRET) -> AsyncIterator[str]:
     """Linli's webhook app on a free port, without telling the sandbox (so updates stay
     pending there until the test posts them itself); yields the URL to post to."""
-    port = free_port()
+    # Listening on a socket bound here, not on a port probed free: another test process
+    # could take that port in between.
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
     runner = web.AppRunner(build_app(linli, secret))
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.SockSite(runner, sock).start()
     try:
         yield f"http://127.0.0.1:{port}{PATH}"
     finally:

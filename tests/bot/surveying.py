@@ -62,7 +62,7 @@ async def owners(
         await resident.scan(codes.flats[flat])
         joined.append(resident)
     for resident in joined:  # a bot just started may take a while to answer the first
-        assert "欢迎" in (await resident.next_message(timeout=30))["text"]
+        assert "欢迎" in (await resident.next_message())["text"]
     return joined
 
 
@@ -70,7 +70,7 @@ async def at_the_question(residents: Sequence[Resident], total: int = 1) -> list
     """Each resident reads the opening notice and taps 开始作答; return the message ids of
     the first question (of `total`) each then sees."""
     for resident in residents:
-        assert "正式表决已开始" in (await resident.next_message(timeout=20))["text"]
+        assert "正式表决已开始" in (await resident.next_message())["text"]
         await resident.press("开始作答")
     questions = []
     for resident in residents:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 
 import aiohttp
@@ -17,11 +16,14 @@ from storage.models import JoinCode, Membership
 from storage.models import Resident as ResidentRow
 from tests.bot.conftest import Codes, bot_settings, settle
 from tests.bot.processes import (
+    STARTING,
     WEBHOOK_SECRET,
     bot_environment,
     free_port,
     redeliver,
     start_bot,
+    until_faulted,
+    until_polling,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -67,23 +69,26 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     bot = await start_bot(environment)
     flats = sorted(codes.flats)
     residents = [await client.resident(f"住户{n}") for n in range(len(flats))]
-    await residents[0].send("/help")  # the burst starts once the bot is up
-    await residents[0].next_message(timeout=30)
+    await until_polling(client)  # the burst starts once the bot is up
+    await residents[0].send("/help")
+    await residents[0].next_message()
 
-    async def burst() -> None:
-        for resident, flat in zip(residents, flats, strict=True):
-            await resident.scan(codes.flats[flat])
-            await asyncio.sleep(0.03)
-
-    sending = asyncio.create_task(burst())
-    confirmed: list[int] = []
-    for _ in range(600):  # until some joins are confirmed and some are not
-        confirmed = (await client.updates())["confirmed_ids"]
-        if len(confirmed) >= 4:
-            break
-        await asyncio.sleep(0.01)
+    # The first joins one after another, each batch confirmed by the next poll...
+    for resident, flat in zip(residents[:4], flats[:4], strict=True):
+        await resident.scan(codes.flats[flat])
+        await resident.next_message()
+    # ...but the poll after the fifth hangs: its batch is committed, not confirmed. (Once all
+    # is confirmed, the bot is in the long poll that will return the fifth.)
+    await client.settled()
+    await client.add_fault("hang", method="getUpdates", delay=30)
+    await residents[4].scan(codes.flats[flats[4]])
+    await residents[4].next_message()
+    await until_faulted(client, 1)
+    for resident, flat in zip(residents[5:], flats[5:], strict=True):  # while the bot hangs
+        await resident.scan(codes.flats[flat])
     bot.send_signal(signal.SIGKILL)
     await bot.wait()
+    confirmed = (await client.updates())["confirmed_ids"]
     assert 4 <= len(confirmed) <= len(flats), "the kill did not land mid-burst"
 
     # Every join Telegram would consider delivered is in the database.
@@ -94,10 +99,9 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     assert confirmed_senders < {r.id for r in residents}, "the kill came after the burst"
     assert confirmed_senders <= (await _linked(sessions)).keys()
 
-    await sending
     bot = await start_bot(environment)
     try:
-        await client.settled(timeout=30)
+        await client.settled(STARTING)
     finally:
         bot.send_signal(signal.SIGTERM)
         await bot.wait()

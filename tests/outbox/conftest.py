@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
+import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import build_bot
 from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
 from bot.sandbox import Sandbox, SandboxClient
+from bot.sandbox.client import WAIT, until
 from bot.sandbox.residents import say, text_content
 from storage.joining.register import import_register
 from storage.models import (
@@ -35,10 +36,13 @@ from surveys.joining.register import RegisterFlat
 
 Sessions = async_sessionmaker[AsyncSession]
 BOT_TOKEN = "123456:outbox-test-token"
-# Quick enough for tests: requests time out after 1 s (a quarter of the lease).
+# Quick enough for tests, but requests time out only after 5 s (a quarter of the lease): a busy
+# machine answers late, and a send that timed out but went through is sent twice.
 FAST = DispatchPolicy(
-    rate=1000, chat_interval=0.05, lease=4.0, first_backoff=0.05, max_backoff=0.2, idle_poll=0.05
+    rate=1000, chat_interval=0.05, lease=20.0, first_backoff=0.05, max_backoff=0.2, idle_poll=0.05
 )
+# For the tests of timeouts: requests time out after 2 s.
+TIMING_OUT = dataclasses.replace(FAST, lease=8.0)
 
 
 @pytest.fixture
@@ -88,25 +92,26 @@ async def states(sessions: Sessions) -> Counter[OutboxState]:
         return Counter({state: count for state, count in rows})
 
 
-async def until_done(sessions: Sessions, timeout: float = 20) -> Counter[OutboxState]:
+async def until_done(sessions: Sessions, timeout: float = WAIT) -> Counter[OutboxState]:
     """Wait until no row is pending or being sent; return the count of rows by state."""
-    deadline = time.monotonic() + timeout
-    while True:
+    counts: Counter[OutboxState] = Counter()
+
+    async def done() -> bool:
+        nonlocal counts
         counts = await states(sessions)
-        if not counts[OutboxState.PENDING] + counts[OutboxState.SENDING]:
-            return counts
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the outbox is not done after {timeout} s: {dict(counts)}")
-        await asyncio.sleep(0.05)
+        return not counts[OutboxState.PENDING] + counts[OutboxState.SENDING]
+
+    await until(done, f"the outbox is not done after {timeout} s", timeout)
+    return counts
 
 
-async def until_sent(client: SandboxClient, count: int, timeout: float = 30) -> None:
+async def until_sent(client: SandboxClient, count: int, timeout: float = WAIT) -> None:
     """Wait until the sandbox has accepted `count` messages."""
-    deadline = time.monotonic() + timeout
-    while (await client.stats())["sent"] < count:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"fewer than {count} messages sent after {timeout} s")
-        await asyncio.sleep(0.01)
+
+    async def sent() -> bool:
+        return (await client.stats())["sent"] >= count
+
+    await until(sent, f"fewer than {count} messages sent after {timeout} s", timeout)
 
 
 @contextlib.asynccontextmanager

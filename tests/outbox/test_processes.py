@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 
 from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Sandbox, SandboxClient
+from bot.sandbox.client import until
 from storage.models import OutboxMessage, OutboxState
-from tests.bot.processes import terminated
+from tests.bot.processes import STARTING, terminated, until_faulted
 from tests.outbox.conftest import (
     BOT_TOKEN,
     Sessions,
@@ -53,6 +54,10 @@ async def dispatcher_process(
         yield process
 
 
+async def _both_sending(sessions: Sessions) -> bool:
+    return await _senders(sessions) == 2
+
+
 async def _senders(sessions: Sessions) -> int:
     async with sessions() as session:
         return int(
@@ -69,12 +74,20 @@ async def test_two_dispatchers_send_each_message_once(
     await broadcast(sessions, chats)
 
     log = tmp_path / "dispatchers.log"
-    # A lease long enough that no send times out on a busy machine: a send that times out may
-    # have gone through, and its retry would be a duplicate (the documented window).
+    # Until both dispatchers have claimed rows, every answer takes a second: the first to start
+    # sends 16 messages a second at most, so it cannot finish alone however slowly the other
+    # starts. A second is well within the request timeout (a quarter of the lease), and the
+    # lease is long enough that no send times out on a busy machine: a send that times out
+    # may have gone through, and its retry would be a duplicate (the documented window).
+    await client.set_latency(1)
     async with (
         dispatcher_process(database_url, sandbox, log, rate=1000, lease=20),
         dispatcher_process(database_url, sandbox, log, rate=1000, lease=20),
     ):
+        await until(
+            lambda: _both_sending(sessions), "the second dispatcher claimed nothing", STARTING
+        )
+        await client.set_latency(0)
         counts = await until_done(sessions, timeout=90)
 
     assert counts == {OutboxState.SENT: 3000}, log.read_text()
@@ -93,14 +106,21 @@ async def test_a_dispatcher_killed_mid_broadcast_completes_it_on_restart(
     log = tmp_path / "dispatcher.log"
     # A short lease, so that the rows the killed dispatcher held come back soon.
     async with dispatcher_process(database_url, sandbox, log, rate=300, lease=3) as doomed:
-        await until_sent(client, 150)
+        await until_sent(client, 150, STARTING)
+        # From here every send is answered only after half a second, so the kill lands
+        # mid-broadcast however fast the dispatcher is, and the sends it has in flight reach
+        # the residents after it died: the duplicates the restart may make.
+        await client.add_fault("delay", count=None, delay=0.5)
+        await until_faulted(client, 1)
         doomed.send_signal(signal.SIGKILL)
         await doomed.wait()
+    await client.clear_faults()
+    await client.answered()
     sent_before = (await client.stats())["sent"]
     assert 150 <= sent_before < 600, "the kill did not land mid-broadcast"
 
     async with dispatcher_process(database_url, sandbox, log, rate=300, lease=3):
-        counts = await until_done(sessions, timeout=60)
+        counts = await until_done(sessions, timeout=STARTING)
 
     assert counts == {OutboxState.SENT: 600}, log.read_text()
     assert all(received(sandbox, chat) for chat in chats)

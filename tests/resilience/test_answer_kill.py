@@ -16,6 +16,7 @@ from tests.bot.processes import (
     bot_process,
     kill,
     until_faulted,
+    until_polling,
 )
 from tests.bot.surveying import (
     LABELS,
@@ -44,6 +45,7 @@ async def test_sigkill_mid_burst_of_answers_loses_no_confirmed_answer(
     flats = sorted(codes.flats)[:12]
     choices = ["approve", "reject", "abstain"]
     async with bot_process(environment, tmp_path / "bot.log") as bot:
+        await until_polling(client)
         residents = await owners(client, codes, flats)
         await open_vote(sessions)
         questions = await at_the_question(residents)

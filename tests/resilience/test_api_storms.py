@@ -66,12 +66,14 @@ async def test_polling_rides_out_429_and_5xx(
 async def _reply_storm(client: SandboxClient) -> None:
     for kind in ("500", "429", "502"):
         await client.add_fault(kind, count=2)  # any send method
-    await client.set_limits(global_rate=20, global_burst=5)  # 12 residents, 24 replies
+    # Then 429s scattered over the rest of the 24 replies (12 residents), on the same calls in
+    # every run: the flood limits would bite only on a machine fast enough.
+    await client.add_fault("429", count=2, probability=0.2, seed=278)
 
 
 async def test_replies_hitting_429_and_5xx_lose_no_answer(
     linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
 ) -> None:
     await _answer_through(_reply_storm, client, codes, sessions)
-    stats = await client.stats()
-    assert stats["faults_injected"] == 6 and stats["rate_limited"] > 0
+    assert (await client.stats())["faults_injected"] == 8
+    assert await client.faults() == []

@@ -166,4 +166,4 @@ async def _outage_and_recovery(
     # The polling loop and the outbox live on: a vote's notices reach everyone.
     await open_vote(sessions)
     for resident in [before, *during]:
-        assert "正式表决已开始" in (await resident.next_message(timeout=20))["text"]
+        assert "正式表决已开始" in (await resident.next_message())["text"]

@@ -72,7 +72,7 @@ async def test_a_hundred_presses_by_one_flat_make_one_consistent_ballot(
     first, *others = await _members(client, codes, sessions)
     household = await flat_of(sessions, first)
     survey_id = await open_vote(sessions, "1栋", "1单元")
-    notice = await first.next_message(timeout=20)
+    notice = await first.next_message()
     assert "正式表决已开始" in notice["text"]
     anywhere = {m.id: (await m.messages())[-1]["message_id"] for m in others}
     shuffle = random.Random(6)

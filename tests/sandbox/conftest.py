@@ -33,6 +33,26 @@ async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
         yield bot
 
 
+class Clock:
+    """A clock that stands still until a test moves it on: the flood limits and the send
+    statistics then see exactly the time the test says has passed."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(sandbox: Sandbox) -> Clock:
+    sandbox.world.clock = clock = Clock()
+    return clock
+
+
 @pytest.fixture
 async def zhang(client: SandboxClient) -> Resident:
     """A resident who has started the bot (so it may write to her), with /start unread."""

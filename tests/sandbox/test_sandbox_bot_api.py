@@ -24,6 +24,7 @@ from aiogram.types import (
 )
 
 from bot.sandbox import Resident, Sandbox, SandboxClient, serve_forever
+from bot.sandbox.client import until
 
 
 def keyboard(*labels: str) -> InlineKeyboardMarkup:
@@ -58,10 +59,13 @@ async def test_bot_username_is_configurable() -> None:
 async def test_serve_forever_runs_until_cancelled(capsys: pytest.CaptureFixture[str]) -> None:
     server = asyncio.create_task(serve_forever("127.0.0.1", 0, "cli_bot"))
     printed = ""
-    for _ in range(200):
-        if printed := capsys.readouterr().out:
-            break
-        await asyncio.sleep(0.01)
+
+    async def started() -> bool:
+        nonlocal printed
+        printed = capsys.readouterr().out
+        return bool(printed)
+
+    await until(started, "serve_forever printed nothing")
     found = re.search(r"Bot API at (\S+),", printed)
     assert found, printed
     url = found.group(1)

@@ -13,23 +13,26 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.sandbox import Resident, Sandbox, SandboxClient
+from bot.sandbox.client import WAIT, until
 
 SECRET = "s3cret-Token_1"
 
 
 class Receiver:
-    """A bot's webhook endpoint that records deliveries and answers with scripted statuses."""
+    """A bot's webhook endpoint that records deliveries and answers with scripted statuses;
+    while `open` is clear, it holds every delivery unanswered."""
 
     def __init__(self) -> None:
         self.deliveries: list[tuple[str | None, dict[str, Any]]] = []
         self.statuses: list[int] = []  # answered in turn, then 200
-        self.delay = 0.0
+        self.open = asyncio.Event()
+        self.open.set()
         self.in_flight = self.most_in_flight = 0
 
     async def handle(self, request: web.Request) -> web.Response:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        await asyncio.sleep(self.delay)
+        await self.open.wait()
         self.in_flight -= 1
         secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token")
         self.deliveries.append((secret, await request.json()))
@@ -48,12 +51,11 @@ async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
         yield receiver, str(server.make_url("/hook"))
 
 
-async def eventually(check: Callable[[], object], timeout: float = 5) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"still not true after {timeout} s")
+async def eventually(check: Callable[[], object], timeout: float = WAIT) -> None:
+    async def checked() -> object:
+        return check()
+
+    await until(checked, f"still not true after {timeout} s", timeout)
 
 
 async def test_updates_are_posted_with_the_secret_and_confirmed(
@@ -108,13 +110,16 @@ async def test_unreachable_webhook_keeps_updates_for_get_updates(
 
 
 async def test_no_more_than_max_connections_in_flight(
-    bot: Bot, client: SandboxClient, receiver: tuple[Receiver, str]
+    sandbox: Sandbox, bot: Bot, client: SandboxClient, receiver: tuple[Receiver, str]
 ) -> None:
     hook, url = receiver
-    hook.delay = 0.1
+    hook.open.clear()  # every delivery waits, so all five are due at once
     resident = await client.resident("郑师傅")
     await bot.set_webhook(url, max_connections=2)
     ids = [await resident.send(f"第{i}条") for i in range(5)]
+    await eventually(lambda: hook.in_flight == 2)
+    await eventually(lambda: sum(u.in_flight for u in sandbox.world.updates) == 2)
+    hook.open.set()
     await eventually(lambda: sorted(hook.update_ids()) == ids)
     assert hook.most_in_flight == 2
 
