@@ -39,8 +39,9 @@ async def _answer_through(
         for resident, choice, question in zip(residents, chosen, questions, strict=True)
     ]
     await client.settled(timeout=30)
-    for resident, press in zip(residents, presses, strict=True):  # answered before confirmed
-        await resident.callback_answer(press, timeout=0)
+    for resident, press in zip(residents, presses, strict=True):
+        await resident.callback_answer(press)  # right after the commit
+        await resident.shown("已记录")  # the receipt, through every fault
 
     assert await apologised_to(residents) == []
     events = await answer_events(sessions)
@@ -66,7 +67,7 @@ async def test_polling_rides_out_429_and_5xx(
 async def _reply_storm(client: SandboxClient) -> None:
     for kind in ("500", "429", "502"):
         await client.add_fault(kind, count=2)  # any send method
-    # Then 429s scattered over the rest of the 24 replies (12 residents), on the same calls in
+    # Then 429s scattered over the rest of the replies (12 residents), on the same calls in
     # every run: the flood limits would bite only on a machine fast enough.
     await client.add_fault("429", count=2, probability=0.2, seed=278)
 
