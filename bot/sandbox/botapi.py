@@ -30,11 +30,13 @@ MAX_COMMANDS = 100
 COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 FAULT_REPLIES = {
     "500": (500, "Internal Server Error"),
     "502": (502, "Bad Gateway"),
     "hang": (504, "Gateway Timeout"),
     "blocked": (403, f"Forbidden: {BLOCKED}"),
+    "too_old": (400, f"Bad Request: {QUERY_TOO_OLD}"),
 }
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
@@ -435,7 +437,7 @@ async def answer_callback_query(call: Call) -> bool:
     params = call.params
     query = call.world.callback_queries.get(params.get_str("callback_query_id") or "")
     if query is None or query.answer is not None:
-        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        raise bad_request(QUERY_TOO_OLD)
     query.answer = {"text": params.get_str("text"), "show_alert": params.get_bool("show_alert")}
     if url := params.get_str("url"):
         query.answer["url"] = url

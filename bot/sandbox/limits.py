@@ -10,8 +10,9 @@ from typing import Any
 
 # "delay": the call succeeds after `delay` seconds (a timeout whose send landed);
 # "hang": it fails after `delay` seconds and sends nothing (a timeout whose send was lost);
-# "429": flood control, retry after `retry_after` s, on any method (getUpdates too).
-FAULT_KINDS = ("500", "502", "429", "delay", "hang", "blocked")
+# "429": flood control, retry after `retry_after` s, on any method (getUpdates too);
+# "too_old": the 400 Telegram gives a press answered too late (or already answered).
+FAULT_KINDS = ("500", "502", "429", "delay", "hang", "blocked", "too_old")
 ANY_SEND = "send"  # a fault's `method` that matches every send method
 
 

@@ -108,3 +108,21 @@ def press_update(linli: Linli, press: dict[str, object]) -> object:
     from aiogram.types import Update
 
     return Update.model_validate(press, context={"bot": linli.bot})
+
+
+async def test_a_press_too_old_to_answer_keeps_its_answer_and_receipt(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    """Telegram refuses to answer a press that waited too long (a restart, a deploy, the tail
+    of a burst): the answer and its receipt must stand all the same."""
+    [owner] = await owners(client, codes, ["2栋/2单元/302"])
+    await open_vote(sessions, "2栋")
+    [question] = await at_the_question([owner])
+    await client.add_fault("too_old", method="answerCallbackQuery", count=1)
+    await owner.press("同意", question)
+
+    receipt = await owner.shown("已记录")
+    assert "同意" in receipt["text"]
+    assert list((await answer_events(sessions)).values()) == [["approve"]]
+    assert (await client.stats())["faults_injected"] == 1
+    assert await apologised_to([owner]) == []
