@@ -5,26 +5,25 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.announcements.drafting import place_label
-from handlers.shared.callbacks import CancelAnnouncement
-from handlers.shared.texts import refusal_text
-from handlers.surveys.committee import named_survey
+from handlers.announcements.callbacks import CancelAnnouncement
+from handlers.announcements.views import place_label
+from handlers.shared.filters import Committee, NumberArgument
+from handlers.shared.replies import Replies
 from handlers.surveys.notices import local_time
 from storage.announcements.drafts import recent_announcements
-from storage.committee import compounds_of
+from storage.models import Resident
 from storage.outbox.notices import broadcast_with_key
 from storage.outbox.queue import Delivery, delivery, unreachable_residents
-from storage.refusals import Refusal
 from storage.schedule_models import Announcement, AnnouncementStatus
 from storage.surveys.models import Survey
-from storage.surveys.queries import definition_of
+from storage.surveys.queries import definition_of, survey_for_committee
 
 
 def delivery_text(counts: Delivery) -> str:
@@ -72,8 +71,8 @@ async def _announcement_line(
 
 
 async def _announcements(
-    message: Message, session: AsyncSession, compounds: list[int], zone: ZoneInfo
-) -> None:
+    session: AsyncSession, compounds: list[int], zone: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup]:
     lines, builder = [], InlineKeyboardBuilder()
     for announcement in await recent_announcements(session, compounds):
         line, cancellable = await _announcement_line(session, announcement, zone)
@@ -90,10 +89,10 @@ async def _announcements(
         lines += ["", _("Residents who have blocked the bot: {count}").format(count=blocked)]
     lines += ["", _("/deliveries N shows the notices of survey N.")]
     builder.adjust(3)
-    await message.answer("\n".join(lines)[:4096], reply_markup=builder.as_markup())
+    return "\n".join(lines)[:4096], builder.as_markup()
 
 
-async def _survey_notices(message: Message, session: AsyncSession, survey: Survey) -> None:
+async def _survey_notices(session: AsyncSession, survey: Survey) -> str:
     notices = [(f"survey-opened:{survey.id}", _("Opening notice"))]
     notices += [
         (
@@ -114,26 +113,34 @@ async def _survey_notices(message: Message, session: AsyncSession, survey: Surve
         lines.append(f"{name}: {state}")
     blocked = await unreachable_residents(session, survey.compound_id)
     lines += ["", _("Residents who have blocked the bot: {count}").format(count=blocked)]
-    await message.answer("\n".join(lines))
+    return "\n".join(lines)
 
 
 async def deliveries(
-    message: Message, command: CommandObject, session: AsyncSession, zone: ZoneInfo
+    message: Message,
+    session: AsyncSession,
+    compounds: list[int],
+    replies: Replies,
+    zone: ZoneInfo,
 ) -> None:
-    assert message.from_user is not None
-    if command.args:
-        survey = await named_survey(message, command, session)
-        if survey is not None:
-            await _survey_notices(message, session, survey)
-        return
-    compounds = await compounds_of(session, message.from_user.id)
-    if not compounds:
-        await message.answer(refusal_text(Refusal.NOT_COMMITTEE))
-        return
-    await _announcements(message, session, compounds, zone)
+    replies.say(*await _announcements(session, compounds, zone))
+
+
+async def survey_deliveries(
+    message: Message, session: AsyncSession, resident: Resident, number: int, replies: Replies
+) -> None:
+    """/deliveries N: the notices of survey N."""
+    survey = await survey_for_committee(session, resident.telegram_id, number)
+    replies.say(await _survey_notices(session, survey))
 
 
 def build_router() -> Router:
     router = Router(name="deliveries")
-    router.message.register(deliveries, Command("deliveries"))
+    router.message.register(
+        survey_deliveries,
+        Command("deliveries", magic=F.args),
+        Committee(),
+        NumberArgument(lambda: _("/surveys lists the numbers.")),
+    )
+    router.message.register(deliveries, Command("deliveries"), Committee())
     return router

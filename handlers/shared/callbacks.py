@@ -55,25 +55,6 @@ class BallotStep(CallbackData, prefix="bs"):
     action: str  # "done", "skip", "back" or "edit"
 
 
-class AnnouncePlace(CallbackData, prefix="ap"):
-    """A scope for an announcement: the compound, a building, or a unit (0: none chosen).
-    Not final: list the buildings (or units) to choose from next."""
-
-    compound_id: int
-    building_id: int
-    unit_id: int
-    final: bool
-
-
-class AnnounceStep(CallbackData, prefix="aa"):
-    announcement_id: int
-    action: str  # "now", "send" or "drop"
-
-
-class CancelAnnouncement(CallbackData, prefix="ax"):
-    announcement_id: int
-
-
 class ObjectToResult(CallbackData, prefix="ob"):
     survey_id: int
 

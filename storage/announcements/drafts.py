@@ -1,16 +1,15 @@
-"""The committee's announcements: a draft written step by step in the chat (the draft row is
-the conversation's state, so any instance handles the next message), then scheduled, queued
-as a broadcast when due, or cancelled."""
+"""The committee's announcements: a draft written step by step in the chat (the author's
+conversation state names the draft row, which holds what they wrote so far), then scheduled,
+queued as a broadcast when due, or cancelled."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.committee import compounds_of
 from storage.models import Building, Household, Membership, MembershipStatus, Resident, Unit
 from storage.outbox.queue import cancel_broadcast, delivery
 from storage.refusals import Refusal, Refused
@@ -19,7 +18,6 @@ from storage.surveys.queries import Scope
 from surveys.text import printable, telegram_length
 
 MAX_TEXT = 3500  # leaves room for the heading within Telegram's 4096
-DRAFT_LIFETIME = timedelta(hours=1)  # an abandoned draft stops catching the author's messages
 
 
 async def place_in(
@@ -69,28 +67,19 @@ async def discard_drafts(session: AsyncSession, author_id: int) -> None:
     )
 
 
-async def draft_of(session: AsyncSession, author_id: int, now: datetime) -> Announcement | None:
-    """The draft the author is writing, if they touched it lately."""
-    return await session.scalar(
-        select(Announcement)
-        .where(
-            Announcement.author_id == author_id,
-            Announcement.status == AnnouncementStatus.DRAFT,
-            Announcement.updated_at > now - DRAFT_LIFETIME,
-        )
-        .order_by(Announcement.id.desc())
-        .limit(1)
-    )
-
-
 async def own_draft(
-    session: AsyncSession, author_id: int, announcement_id: int, now: datetime
+    session: AsyncSession, author_id: int, announcement_id: int, compounds: list[int]
 ) -> Announcement:
-    """The draft a button names, if it is this author's and they still serve its compound."""
-    draft = await draft_of(session, author_id, now)
-    if draft is None or draft.id != announcement_id:
+    """The draft the author's conversation names, if it is still theirs to write and they
+    still serve its compound (`compounds`)."""
+    draft = await session.get(Announcement, announcement_id)
+    if (
+        draft is None
+        or draft.status is not AnnouncementStatus.DRAFT
+        or draft.author_id != author_id
+    ):
         raise Refused(Refusal.UNKNOWN_ANNOUNCEMENT)
-    if draft.compound_id not in await compounds_of(session, author_id):
+    if draft.compound_id not in compounds:
         raise Refused(Refusal.NOT_COMMITTEE)
     return draft
 
@@ -164,12 +153,10 @@ async def recipients(
 
 
 async def announcement_for_committee(
-    session: AsyncSession, telegram_id: int, announcement_id: int
+    session: AsyncSession, compounds: list[int], announcement_id: int
 ) -> Announcement:
-    """The announcement a command or button names, if this person serves on its compound."""
-    compounds = await compounds_of(session, telegram_id)
-    if not compounds:
-        raise Refused(Refusal.NOT_COMMITTEE)
+    """The announcement a command or button names, if it is of one of `compounds` (those the
+    person serves)."""
     announcement = await session.get(Announcement, announcement_id, with_for_update=True)
     if announcement is None or announcement.status is AnnouncementStatus.DRAFT:
         raise Refused(Refusal.UNKNOWN_ANNOUNCEMENT)

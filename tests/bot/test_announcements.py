@@ -1,19 +1,22 @@
 """The committee's announcements over the sandbox: the guided chat, sending now or at a time,
-delivery as the committee sees it (a blocked resident counts as unreachable), cancelling, and
-the refusals for everyone else."""
+delivery as the committee sees it (a blocked resident counts as unreachable), cancelling, the
+refusals for everyone else, and a command ending an unfinished announcement."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
+from handlers.announcements.callbacks import AnnouncePlace, AnnounceStep
 from handlers.announcements.drafting import send_due_announcements
-from handlers.shared.callbacks import AnnouncePlace, AnnounceStep
 from storage.committee import add_member, compound_named
+from storage.complaints.models import Complaint
 from storage.joining.register import import_register
 from storage.models import OutboxMessage, OutboxState
 from storage.schedule_models import Announcement
@@ -30,21 +33,40 @@ async def _join(client: SandboxClient, codes: Codes, name: str, flat: str) -> Re
     return resident
 
 
-async def _write(committee: Resident, *presses: str, text: str = "明天上午停水") -> str:
-    """/announce, press the scope's buttons, send the text; return the bot's question."""
+async def _turned_into(person: Resident, message: dict[str, Any], needle: str) -> None:
+    """Wait until the bot has edited `message` into a text holding `needle`."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        [now] = [m for m in await person.messages() if m["message_id"] == message["message_id"]]
+        if needle in now["text"]:
+            return
+        assert asyncio.get_running_loop().time() < deadline, (needle, now["text"])
+        await asyncio.sleep(0.05)
+
+
+async def _scope(committee: Resident, *presses: str) -> None:
+    """/announce and press the scope's buttons, which turn the picker into the next step."""
     await committee.send("/announce")
-    assert "通知发给谁？" in (await committee.next_message())["text"]
-    for label in presses[:-1]:  # each lists the next level on the same message
-        await committee.callback_answer(await committee.press(label))
-    await committee.press(presses[-1])
-    assert "现在请发送通知内容" in (await committee.next_message())["text"]
+    picker = await committee.next_message()
+    assert "通知发给谁？" in picker["text"]
+    for label in presses:  # each lists the next level on the same message, the last asks
+        await committee.press(label, message_id=picker["message_id"])
+    await _turned_into(committee, picker, "现在请发送通知内容")
+
+
+async def _write(committee: Resident, *presses: str, text: str = "明天上午停水") -> str:
+    """Choose the scope, send the text; return the bot's question."""
+    await _scope(committee, *presses)
     await committee.send(text)
     return str((await committee.next_message())["text"])
 
 
+NOTICES = OutboxMessage.broadcast_id.is_not(None)  # not the replies, which go out the same way
+
+
 async def _recipients(sessions: Sessions) -> set[int]:
     async with sessions() as session:
-        return set(await session.scalars(select(OutboxMessage.chat_id)))
+        return set(await session.scalars(select(OutboxMessage.chat_id).where(NOTICES)))
 
 
 async def test_an_announcement_to_a_unit_now_and_its_delivery(
@@ -58,11 +80,11 @@ async def test_an_announcement_to_a_unit_now_and_its_delivery(
     await blocked.block()
 
     assert "什么时候发出？" in await _write(committee, "1栋", "1单元")
-    await committee.press("现在")
-    preview = (await committee.next_message())["text"]
+    await committee.press("现在")  # the question turns into the preview
+    preview = (await committee.shown("发给："))["text"]
     assert "发给：1栋 1单元（3 位居民）" in preview and "时间：现在" in preview
     await committee.press("发送")
-    assert "通知 #1 正在发给 3 位居民" in (await committee.next_message())["text"]
+    await committee.shown("通知 #1 正在发给 3 位居民")
 
     await until_done(sessions)
     for person in (first, second):
@@ -82,7 +104,7 @@ async def test_a_scheduled_announcement_waits_for_its_time_and_can_be_cancelled(
 ) -> None:
     resident = await _join(client, codes, "住户", "2栋/1单元/101")
     await settle(resident)
-    for _ in range(2):
+    for number in (1, 2):
         await _write(committee, "整个小区")
         await committee.send("明天")
         assert "请发送日期和时间，例如 2026-12-03 09:00" in (await committee.next_message())["text"]
@@ -93,7 +115,7 @@ async def test_a_scheduled_announcement_waits_for_its_time_and_can_be_cancelled(
         assert "发给：幸福里（1 位居民）" in preview and "时间：2099-01-01 07:00" in preview
         assert "免打扰时段" not in preview  # the test compound has none
         await committee.press("定时发送")
-        assert "将于 2099-01-01 07:00 发出" in (await committee.next_message())["text"]
+        await committee.shown(f"通知 #{number} 将于 2099-01-01 07:00 发出")
 
     await committee.send("/cancel_announcement 1")
     assert "通知 #1 已取消，没有人收到" in (await committee.next_message())["text"]
@@ -108,7 +130,7 @@ async def test_a_scheduled_announcement_waits_for_its_time_and_can_be_cancelled(
         assert await send_due_announcements(session, due, i18n, zone) == 1
         assert await send_due_announcements(session, due, i18n, zone) == 0
     async with sessions() as session:
-        [row] = await session.scalars(select(OutboxMessage))
+        [row] = await session.scalars(select(OutboxMessage).where(NOTICES))
     assert (row.chat_id, row.not_before) == (resident.id, due)  # waits for its time
 
     await committee.send("/deliveries")
@@ -117,7 +139,7 @@ async def test_a_scheduled_announcement_waits_for_its_time_and_can_be_cancelled(
     assert "通知 #2（幸福里，2099-01-01 07:00）：已发送 0，等待中 1" in shown
     await committee.press("取消 #2")
     assert "通知 #2 已取消：1 条尚未发出的消息已撤回" in (await committee.next_message())["text"]
-    assert await until_done(sessions) == {OutboxState.CANCELLED: 1}
+    assert (await until_done(sessions))[OutboxState.CANCELLED] == 1
     assert not any("委员会通知" in m["text"] for m in await resident.messages())
 
 
@@ -132,7 +154,7 @@ async def test_only_the_compounds_committee_may_announce(
         ours = (await compound_named(session, COMPOUND)).id
     await _write(committee, "整个小区")  # our committee's draft, waiting for its time
     await committee.press("现在")
-    await committee.next_message()
+    await committee.shown("发给：")
 
     for command in ("/announce", "/deliveries", "/cancel_announcement 1"):
         await resident.send(command)
@@ -152,6 +174,50 @@ async def test_only_the_compounds_committee_may_announce(
     assert "没有这条通知" in (await stranger.next_message())["text"]  # a draft is nobody's yet
 
     await committee.press("发送")
-    assert "通知 #1 正在发给 0 位居民" in (await committee.next_message())["text"]
+    await committee.shown("通知 #1 正在发给 0 位居民")
     await stranger.send("/cancel_announcement 1")
     assert "只有本小区的委员会成员" in (await stranger.next_message())["text"]
+
+
+async def test_a_command_ends_an_unfinished_announcement(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> None:
+    """Issue 9: a member asked for an announcement's text who files a complaint instead; the
+    complaint's description is not taken for the announcement."""
+    await committee.scan(codes.flats["2栋/2单元/101"])  # a resident too, who may complain
+    await committee.next_message()
+    await _scope(committee, "整个小区")
+
+    await committee.send("/complaint")
+    await committee.shown("您要反映什么问题？")
+    await committee.press("噪音")
+    await committee.shown("请描述问题")
+    await committee.send("楼上装修每天早上六点开始")
+    await committee.shown("请发送一张或多张问题照片")
+
+    assert not any("什么时候发出？" in m["text"] for m in await committee.messages())
+    await settle(committee)
+    async with sessions() as session:
+        [announcement] = await session.scalars(select(Announcement))
+        [complaint] = await session.scalars(select(Complaint))
+    assert announcement.text is None and announcement.send_at is None  # never to be sent
+    assert complaint.description == "楼上装修每天早上六点开始"
+
+
+async def test_a_discarded_draft_takes_no_more_text_and_its_buttons_are_refused(
+    linli: Linli, sessions: Sessions, committee: Resident
+) -> None:
+    question = await _write(committee, "整个小区")
+    assert "什么时候发出？" in question
+    await committee.press("放弃")  # the question turns into the outcome
+    await committee.shown("已放弃这条通知")
+    await committee.send("2099-01-01 07:00")
+    assert "没有看懂" in (await committee.next_message())["text"]
+    late = AnnounceStep(announcement_id=1, action="now").pack()
+    anywhere = (await committee.messages())[-1]["message_id"]
+    refusal = await committee.callback_answer(await committee.forge_press(anywhere, late))
+    assert "没有这条通知" in refusal["text"]
+    await committee.send("/cancel_announcement 第一条")
+    assert "请在 /cancel_announcement 后面加上编号" in (await committee.next_message())["text"]
+    async with sessions() as session:
+        assert not list(await session.scalars(select(Announcement)))

@@ -39,6 +39,8 @@ ME = ("Telegram 编号", "Telegram number")  # in /me's reply
 # Rows that change without anyone's action, or only in a harmless way (last seen, language).
 VOLATILE = {"processed_updates", "residents", "schedule_leases"}
 ONLY = {"outbox_messages": "id, chat_id, text"}  # the dispatcher updates the rest as it sends
+# Replies are outbox rows too (handlers.shared.replies): telling someone why not changes nothing.
+WHERE = {"outbox_messages": "WHERE broadcast_id IS NOT NULL"}
 
 
 @dataclass
@@ -117,7 +119,8 @@ async def snapshot(sessions: Sessions) -> dict[str, list[Any]]:
         for table in Base.metadata.sorted_tables:
             if table.name not in VOLATILE:
                 columns = ONLY.get(table.name, "*")
-                query = text(f"SELECT {columns} FROM {table.name} ORDER BY 1")
+                where = WHERE.get(table.name, "")
+                query = text(f"SELECT {columns} FROM {table.name} {where} ORDER BY 1")
                 rows[table.name] = [tuple(row) for row in await session.execute(query)]
     return rows
 
