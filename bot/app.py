@@ -27,6 +27,7 @@ from bot.settings import Settings
 from handlers import build_router, explanations
 from handlers.shared.menu import register_menus
 from handlers.shared.middlewares import (
+    CaptionsAreNotCommands,
     CommandsEndFlows,
     Outlet,
     Refusals,
@@ -89,6 +90,7 @@ def build_dispatcher(
     dispatcher.message.outer_middleware(refusals)
     dispatcher.callback_query.outer_middleware(refusals)
     dispatcher.message.outer_middleware(CommandsEndFlows())
+    dispatcher.message.outer_middleware(CaptionsAreNotCommands())
     dispatcher["join_key"] = settings.secret_key
     dispatcher["zone"] = zone
     dispatcher["render_chart"] = renderer("bot.documents.reports", "chart_png")

@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers.announcements import deliveries, drafting
 from handlers.complaints import committee as complaint_committee
 from handlers.complaints import filing as complaints
+from handlers.complaints.texts import limit_text
 from handlers.drives import committee as drive_committee
 from handlers.drives import pledging as drives
 from handlers.general import common
@@ -17,6 +18,7 @@ from handlers.surveys import answering, objections, results
 from handlers.surveys import committee as survey_committee
 from handlers.surveys.texts import rejection_text
 from storage.refusals import Refused
+from surveys.complaints.rules import OverLimit
 from surveys.voting.flow import AnswerRejected
 
 
@@ -49,4 +51,5 @@ def explanations() -> dict[type[Exception], Any]:
         Refused: lambda refused: refusal_text(refused.reason),
         AnswerRejected: lambda rejected: rejection_text(rejected.reason, rejected.details),
         Sorry: lambda sorry: sorry.text,
+        OverLimit: limit_text,
     }

@@ -1,28 +1,31 @@
 """Committee commands on complaints: /complaints lists them (filtered by state, category and
-building), /case N shows one with buttons to change its state (the note for the reporter is
-then typed, waiting in the conversation step "note:<id>:<state>"), assign it to a member and
-re-send its photos; /complaints_export sends the spreadsheet, drawn by the injected
-`render_complaints` so that openpyxl stays out of the handlers."""
+building, in any language the chat shows them in), /case N shows one with buttons to change
+its state (the note for the reporter is then typed, in the `Noting` flow), assign it to a
+member and re-send its photos; /complaints_export sends the spreadsheet, drawn by the
+injected `render_complaints` so that openpyxl stays out of the handlers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.complaints.callbacks import ComplaintManage
 from handlers.complaints.notices import tell_reporter
-from handlers.complaints.texts import committee_view, limit_text, row_line, state_label
-from handlers.shared.callbacks import ComplaintManage
-from handlers.shared.conversation import InStep
-from handlers.shared.texts import refusal_text
-from storage.committee import committee_of, compounds_of
+from handlers.complaints.texts import category_label, committee_view, row_line, state_label
+from handlers.shared.filters import Committee, NumberArgument, Sorry, whole_number
+from handlers.shared.replies import Replies
+from storage.committee import committee_of
 from storage.complaints.queries import (
     ComplaintRow,
     assign,
@@ -32,41 +35,75 @@ from storage.complaints.queries import (
     complaint_rows,
     photos_of,
 )
-from storage.conversations.steps import clear_step, set_step
-from storage.models import Resident, utcnow
+from storage.models import utcnow
 from storage.refusals import Refusal, Refused
-from surveys.complaints.rules import COMMITTEE_STATES, Category, ComplaintLimits, OverLimit, State
+from surveys.complaints import rules
 
 ComplaintsRenderer = Callable[[Sequence[ComplaintRow], ZoneInfo], bytes]
 LISTED = 30
+LISTABLE = [state for state in rules.State if state is not rules.State.DRAFT]
+SETTABLE = {state.value: state for state in rules.COMMITTEE_STATES}
+TELEGRAM_ID = 2**63 - 1
+Word = TypeVar("Word", rules.State, rules.Category)
 
 
-async def _compounds(message: Message, session: AsyncSession) -> list[int] | None:
-    assert message.from_user is not None
-    compounds = await compounds_of(session, message.from_user.id)
-    if not compounds:
-        await message.answer(refusal_text(Refusal.NOT_COMMITTEE))
-        return None
-    return compounds
+class Noting(StatesGroup):
+    note = State()  # data: complaint, state (the one it is moved to with the note)
 
 
-async def list_complaints(message: Message, command: CommandObject, session: AsyncSession) -> None:
-    compounds = await _compounds(message, session)
-    if compounds is None:
-        return
-    states = {state.value: state for state in State if state is not State.DRAFT}
-    categories = {category.value: category for category in Category}
-    state = category = building = None
-    for word in (command.args or "").split():
+def _typed(value: Word, label: Callable[[Word], str]) -> str:
+    """The word to type for `value` in a filter: its label as the chat shows it, unless the
+    label is several words ("in progress"), then its code ("in_progress")."""
+    shown = label(value)
+    return value.value if " " in shown else shown
+
+
+def _words(values: Iterable[Word], label: Callable[[Word], str], i18n: I18n) -> dict[str, Word]:
+    """Every word that names one of `values`: its code, and its label in each language."""
+    words: dict[str, Word] = {}
+    for value in values:
+        words[value.value] = value
+        for locale in i18n.available_locales:
+            with i18n.use_locale(locale):
+                words[label(value)] = value
+    return words
+
+
+def _building_names(word: str, i18n: I18n) -> set[str]:
+    """The register names `word` may stand for: itself, or "3" where the chat says "3栋"."""
+    names = {word}
+    for locale in i18n.available_locales:
+        with i18n.use_locale(locale):
+            before, _name, after = _("Building {name}").partition("{name}")
+        bare = word.removeprefix(before).removesuffix(after)
+        if word.startswith(before) and word.endswith(after) and bare.isdigit():
+            names.add(bare)
+    return names
+
+
+def list_filters(args: str, i18n: I18n) -> dict[str, Any]:
+    states = _words(LISTABLE, state_label, i18n)
+    categories = _words(rules.Category, category_label, i18n)
+    chosen: dict[str, Any] = {}
+    for word in args.split():
         if word in states:
-            state = states[word]
+            chosen["state"] = states[word]
         elif word in categories:
-            category = categories[word]
+            chosen["category"] = categories[word]
         else:
-            building = word
-    rows = await complaint_rows(
-        session, compounds, state=state, category=category, building=building
-    )
+            chosen["buildings"] = _building_names(word, i18n)
+    return chosen
+
+
+async def list_complaints(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    compounds: list[int],
+    i18n: I18n,
+    replies: Replies,
+) -> None:
+    rows = await complaint_rows(session, compounds, **list_filters(command.args or "", i18n))
     lines = [row_line(row) for row in rows[:LISTED]] or [_("No complaints match.")]
     if len(rows) > LISTED:
         lines.append(
@@ -74,12 +111,18 @@ async def list_complaints(message: Message, command: CommandObject, session: Asy
         )
     lines += [
         "",
-        _("Filter: /complaints [state] [category] [building], e.g. /complaints noise 3栋"),
-        _("States: {states}").format(states=", ".join(states)),
-        _("Categories: {categories}").format(categories=", ".join(categories)),
+        _(
+            "Filter: /complaints [state] [category] [building], e.g. /complaints {example} 3栋"
+        ).format(example=_typed(rules.Category.NOISE, category_label)),
+        _("States: {states}").format(
+            states=", ".join(_typed(state, state_label) for state in LISTABLE)
+        ),
+        _("Categories: {categories}").format(
+            categories=", ".join(_typed(category, category_label) for category in rules.Category)
+        ),
         _("Send /case N to handle complaint N."),
     ]
-    await message.answer("\n".join(lines)[:4096])
+    replies.say("\n".join(lines)[:4096])
 
 
 async def _case_keyboard(session: AsyncSession, row: ComplaintRow) -> InlineKeyboardMarkup:
@@ -90,7 +133,7 @@ async def _case_keyboard(session: AsyncSession, row: ComplaintRow) -> InlineKeyb
         data = ComplaintManage(complaint_id=complaint.id, action=action, value=value)
         builder.button(text=text, callback_data=data)
 
-    states = [state for state in COMMITTEE_STATES if state is not complaint.state]
+    states = [state for state in rules.COMMITTEE_STATES if state is not complaint.state]
     for state in states:
         press(state_label(state), "state", state.value)
     members = await committee_of(session, complaint.compound_id)
@@ -103,114 +146,103 @@ async def _case_keyboard(session: AsyncSession, row: ComplaintRow) -> InlineKeyb
     return builder.as_markup()
 
 
-async def show_case(message: Message, command: CommandObject, session: AsyncSession) -> None:
-    assert message.from_user is not None
-    number = (command.args or "").strip().lstrip("#")
-    if not number.isdigit():
-        await message.answer(_("Send /case followed by the complaint number, for example /case 3."))
-        return
-    try:
-        complaint = await complaint_for_committee(session, message.from_user.id, int(number))
-    except Refused as refused:
-        await message.answer(refusal_text(refused.reason))
-        return
-    row = await complaint_row(session, complaint)
-    await message.answer(committee_view(row), reply_markup=await _case_keyboard(session, row))
+async def _show_case(session: AsyncSession, row: ComplaintRow, replies: Replies) -> None:
+    """The case with its buttons, in the pressed message (a new one for /case)."""
+    replies.edit(committee_view(row), await _case_keyboard(session, row))
+
+
+async def show_case(
+    message: Message, number: int, session: AsyncSession, compounds: list[int], replies: Replies
+) -> None:
+    complaint = await complaint_for_committee(session, compounds, number)
+    await _show_case(session, await complaint_row(session, complaint), replies)
 
 
 async def managed(
     query: CallbackQuery,
     callback_data: ComplaintManage,
     session: AsyncSession,
-    resident: Resident,
+    compounds: list[int],
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    assert isinstance(query.message, Message)
-    try:
-        complaint = await complaint_for_committee(
-            session, query.from_user.id, callback_data.complaint_id
-        )
-        if callback_data.action == "state":
-            state = State(callback_data.value)
-            await set_step(session, resident, f"note:{complaint.id}:{state.value}")
-            await query.message.answer(
-                _("Write the note the reporter will get with “{state}”.").format(
-                    state=state_label(state)
-                )
+    complaint = await complaint_for_committee(session, compounds, callback_data.complaint_id)
+    action, value = callback_data.action, callback_data.value
+    member = whole_number(value, TELEGRAM_ID)
+    if action == "state" and value in SETTABLE:
+        if not rules.may_set(complaint.state, SETTABLE[value]):
+            raise Refused(Refusal.COMPLAINT_STATE)
+        await state.set_state(Noting.note)
+        await state.set_data({"complaint": complaint.id, "state": value})
+        replies.say(
+            _("Write the note the reporter will get with “{state}”.").format(
+                state=state_label(SETTABLE[value])
             )
-        elif callback_data.action == "assign" and callback_data.value.isdigit():
-            await assign(session, complaint, int(callback_data.value), query.from_user.id)
-            await query.answer(_("Assigned."))
-            return
-        elif callback_data.action == "photos":
-            for file_id in await photos_of(session, complaint):
-                await query.message.answer_photo(file_id, caption=f"#{complaint.id}")
-        else:
-            raise ValueError(callback_data.action)
-    except Refused as refused:
-        await query.answer(refusal_text(refused.reason), show_alert=True)
-        return
-    except ValueError:  # a forged state or action
-        await query.answer(_("This button is no longer valid."), show_alert=True)
-        return
-    await query.answer()
+        )
+    elif action == "assign" and member is not None:
+        await assign(session, complaint, member, query.from_user.id)
+        replies.alert(_("Assigned."), show_alert=False)
+        await _show_case(session, await complaint_row(session, complaint), replies)
+    elif action == "photos":
+        for file_id in await photos_of(session, complaint):
+            replies.photo(file_id, caption=f"#{complaint.id}")
+    else:  # a made-up state or action
+        raise Sorry(_("This button is no longer valid."))
 
 
 async def typed_note(
     message: Message,
-    step: list[str],
+    event_from_user: User,
     session: AsyncSession,
-    resident: Resident,
-    complaint_limits: ComplaintLimits,
+    compounds: list[int],
+    complaint_limits: rules.ComplaintLimits,
     i18n: I18n,
     zone: ZoneInfo,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    assert message.from_user is not None
-    complaint_id, state = int(step[0]), State(step[1])
-    if not message.text:
-        await message.answer(_("Please write the note as text."))
-        return
-    try:
-        note = complaint_limits.check_text(message.text)
-        complaint = await complaint_for_committee(session, message.from_user.id, complaint_id)
-        event = await change_state(session, complaint, state, note, message.from_user.id, utcnow())
-    except OverLimit as over:
-        await message.answer(limit_text(over))
-        return
-    except Refused as refused:
-        await clear_step(session, resident)
-        await message.answer(refusal_text(refused.reason))
-        return
-    await clear_step(session, resident)
+    data = await state.get_data()
+    note = complaint_limits.check_text(message.text or "")
+    complaint = await complaint_for_committee(session, compounds, int(data["complaint"]))
+    new = SETTABLE[str(data["state"])]
+    event = await change_state(session, complaint, new, note, event_from_user.id, utcnow())
+    await state.clear()
     row = await complaint_row(session, complaint)
-    await tell_reporter(session, row, state, note, f"complaint-event:{event.id}", i18n, zone)
-    await message.answer(
+    await tell_reporter(session, row, new, note, f"complaint-event:{event.id}", i18n, zone)
+    replies.say(
         _("Complaint #{number} is now: {state}. The reporter will be told.").format(
-            number=complaint.id, state=state_label(state)
+            number=complaint.id, state=state_label(new)
         )
     )
+
+
+async def not_a_note(message: Message, replies: Replies) -> None:
+    replies.say(_("Please write the note as text."))
 
 
 async def export(
     message: Message,
     session: AsyncSession,
+    compounds: list[int],
     render_complaints: ComplaintsRenderer,
     zone: ZoneInfo,
+    replies: Replies,
 ) -> None:
-    compounds = await _compounds(message, session)
-    if compounds is None:
-        return
     rows = await complaint_rows(session, compounds)
-    await message.answer_document(
-        BufferedInputFile(render_complaints(rows, zone), "complaints.xlsx"),
+    replies.document(
+        render_complaints(rows, zone),
+        "complaints.xlsx",
         caption=_("Complaints: {count}.").format(count=len(rows)),
     )
 
 
 def build_router() -> Router:
     router = Router(name="complaint_committee")
-    router.message.register(list_complaints, Command("complaints"))
-    router.message.register(show_case, Command("case"))
-    router.message.register(export, Command("complaints_export"))
-    router.callback_query.register(managed, ComplaintManage.filter())
-    router.message.register(typed_note, F.text, InStep("note"))
+    router.message.register(list_complaints, Command("complaints"), Committee())
+    router.message.register(show_case, Command("case"), Committee(), NumberArgument())
+    router.message.register(export, Command("complaints_export"), Committee())
+    router.callback_query.register(managed, ComplaintManage.filter(), Committee())
+    # A command never reaches these: it ends the flow first (CommandsEndFlows).
+    router.message.register(typed_note, StateFilter(Noting.note), F.text, Committee())
+    router.message.register(not_a_note, StateFilter(Noting.note))
     return router

@@ -1,124 +1,207 @@
 """Residents file complaints in a guided chat (/complaint): category → description → photos
-("Done") → location → anonymity → confirm, and get a tracking number. The typed steps wait in
-the conversation step "complaint:text:<id>" or "complaint:photos:<id>"; buttons carry the
-draft's id, re-checked as the resident's own draft. The reporter reopens or rates a finished
-complaint with the buttons of the notice that told them."""
+("Done") → place → anonymity → send, and get a tracking number. Each step is a state of the
+`Filing` flow whose data names the draft; a button counts only at its own step of that draft,
+so no step can be skipped by pressing (or forging) a later one. A press edits its message
+into the next step; 「取消」 at each step, or /cancel, drops the draft. The reporter reopens
+or rates a finished complaint with the buttons of the notice that told them."""
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram import F, Router
+from aiogram.filters import Command, Filter, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.complaints import filing_view as view
+from handlers.complaints.callbacks import ComplaintReply, ComplaintStep
 from handlers.complaints.notices import filed_heading, reopened_heading, tell_committee
-from handlers.complaints.texts import category_label, limit_text, place_label
-from handlers.shared.buttons import remove_buttons
-from handlers.shared.callbacks import ComplaintReply, ComplaintStep
-from handlers.shared.conversation import InStep
+from handlers.complaints.texts import place_label
+from handlers.shared.filters import Sorry
+from handlers.shared.replies import Replies
 from handlers.shared.texts import refusal_text
 from storage.complaints.models import Complaint
 from storage.complaints.queries import (
     add_photo,
     complaint_row,
     draft_of,
+    drop_drafts,
+    own_complaint,
     photo_count,
     rate,
     reopen,
     start_draft,
     submit,
 )
-from storage.conversations.steps import clear_step, set_step
 from storage.models import Building, Resident, Unit, utcnow
-from storage.refusals import Refused
-from surveys.complaints.rules import Category, ComplaintLimits, OverLimit
+from storage.refusals import Refusal
+from surveys.complaints import rules
 
 
-def _buttons(complaint: Complaint, choices: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
-    """(label, field, value) buttons of the guided chat, one per row."""
-    builder = InlineKeyboardBuilder()
-    for label, field, value in choices:
-        builder.button(
-            text=label,
-            callback_data=ComplaintStep(complaint_id=complaint.id, field=field, value=value),
+class Filing(StatesGroup):
+    """The steps of the guided chat; the data names the draft: {"complaint": its id}."""
+
+    category = State()
+    description = State()  # typed
+    photos = State()  # sent, then "Done"
+    place = State()
+    anonymity = State()
+    confirm = State()
+
+
+# The step at which each button counts; 「取消」 counts at every step.
+BUTTON_STEPS = {
+    "cat": {Filing.category.state},
+    "done": {Filing.photos.state},
+    "loc": {Filing.place.state},
+    "anon": {Filing.anonymity.state},
+    "send": {Filing.confirm.state},
+    "cancel": {step.state for step in Filing.__all_states__},
+}
+BUTTON_ONLY = (Filing.category, Filing.place, Filing.anonymity, Filing.confirm)
+CATEGORIES = {category.value for category in rules.Category}
+
+
+class Draft:
+    """The draft a resident is writing, for the length of an update."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        draft: Complaint,
+        limits: rules.ComplaintLimits,
+        replies: Replies,
+        state: FSMContext,
+    ) -> None:
+        self.session, self.resident, self.draft, self.limits = session, resident, draft, limits
+        self.replies, self.state = replies, state
+
+    async def go(self, step: State) -> None:
+        await self.state.set_state(step)
+        await self.state.set_data({"complaint": self.draft.id})
+
+    async def place(self) -> str:
+        draft, session = self.draft, self.session
+        building = await session.get(Building, draft.building_id) if draft.building_id else None
+        unit = await session.get(Unit, draft.unit_id) if draft.unit_id else None
+        return place_label(building and building.name, unit and unit.name)
+
+    async def summary(self, heading: str) -> str:
+        photos = await photo_count(self.session, self.draft)
+        return view.summary(heading, self.draft, await self.place(), photos)
+
+    async def pressed(self, field: str, value: str, i18n: I18n, zone: ZoneInfo) -> None:
+        """The press of a button of the step the draft is at: record it, show the next step."""
+        draft, replies = self.draft, self.replies
+        if field == "cat" and value in CATEGORIES:
+            draft.category = rules.Category(value)
+            await self.go(Filing.description)
+            replies.edit(
+                view.description_question(draft.category, self.limits),
+                view.step_buttons(draft.id, []),
+            )
+        elif field == "done":
+            await self.go(Filing.place)
+            photos = await photo_count(self.session, draft)
+            replies.edit(*view.place_question(draft.id, photos, await self.place()))
+        elif field == "loc" and value in ("own", "common"):
+            if value == "common":
+                draft.building_id = draft.unit_id = None
+            await self.go(Filing.anonymity)
+            replies.edit(*view.anonymity_question(draft.id, await self.place()))
+        elif field == "anon" and value in ("0", "1"):
+            draft.anonymous = value == "1"
+            await self.go(Filing.confirm)
+            replies.edit(
+                await self.summary(_("Please check your complaint:")), view.send_buttons(draft.id)
+            )
+        elif field == "send":
+            await self.send(i18n, zone)
+        elif field == "cancel":
+            await cancel(self.session, self.resident, self.replies, self.state)
+        else:  # a made-up value for the right step
+            raise Sorry(_("This button is no longer valid."))
+
+    async def send(self, i18n: I18n, zone: ZoneInfo) -> None:
+        draft = self.draft
+        await submit(self.session, draft, self.resident, self.limits, utcnow())
+        await self.state.clear()
+        row = await complaint_row(self.session, draft)
+        await tell_committee(
+            self.session, row, filed_heading, f"complaint-filed:{draft.id}", i18n, zone
         )
-    builder.adjust(1)
-    return builder.as_markup()
+        self.replies.edit(await self.summary(view.filed_text(draft.id)))
+
+
+class Writing(Filter):
+    """Hands a message handler the draft the sender's step is about, as `writing`."""
+
+    async def __call__(
+        self,
+        message: Message,
+        session: AsyncSession,
+        resident: Resident,
+        complaint_limits: rules.ComplaintLimits,
+        replies: Replies,
+        state: FSMContext,
+    ) -> dict[str, Any]:
+        draft = await draft_of(session, resident, int((await state.get_data())["complaint"]))
+        return {"writing": Draft(session, resident, draft, complaint_limits, replies, state)}
 
 
 async def start(
-    message: Message, session: AsyncSession, resident: Resident, complaint_limits: ComplaintLimits
-) -> None:
-    try:
-        draft = await start_draft(session, resident, complaint_limits, utcnow())
-    except OverLimit as over:
-        await message.answer(limit_text(over))
-        return
-    except Refused as refused:
-        await message.answer(refusal_text(refused.reason))
-        return
-    await clear_step(session, resident)
-    choices = [(category_label(category), "cat", category.value) for category in Category]
-    await message.answer(_("What is the complaint about?"), reply_markup=_buttons(draft, choices))
-
-
-def _done_button(complaint: Complaint) -> InlineKeyboardMarkup:
-    return _buttons(complaint, [(_("Done"), "done", "")])
-
-
-async def typed(
-    message: Message,
-    step: list[str],
-    session: AsyncSession,
-    resident: Resident,
-    complaint_limits: ComplaintLimits,
-) -> None:
-    awaited, complaint_id = step
-    try:
-        draft = await draft_of(session, resident, int(complaint_id))
-        if awaited == "text":
-            await _describe(message, session, resident, draft, complaint_limits)
-        elif message.photo:
-            count = await add_photo(session, draft, message.photo[-1].file_id, complaint_limits)
-            await message.answer(
-                _("Photo {count} received (at most {limit}). Send more, or tap “Done”.").format(
-                    count=count, limit=complaint_limits.photos
-                ),
-                reply_markup=_done_button(draft),
-            )
-        else:
-            await message.answer(
-                _("Please send a photo, or tap “Done”."), reply_markup=_done_button(draft)
-            )
-    except OverLimit as over:
-        await message.answer(limit_text(over))
-    except Refused as refused:
-        await clear_step(session, resident)
-        await message.answer(refusal_text(refused.reason))
-
-
-async def _describe(
     message: Message,
     session: AsyncSession,
     resident: Resident,
-    draft: Complaint,
-    limits: ComplaintLimits,
+    complaint_limits: rules.ComplaintLimits,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    if not message.text:
-        await message.answer(_("Please describe the problem in words first."))
-        return
-    draft.description = limits.check_text(message.text)
-    await set_step(session, resident, f"complaint:photos:{draft.id}")
-    await message.answer(
-        _("Send one or more photos of the problem (at most {limit}), then tap “Done”.").format(
-            limit=limits.photos
-        ),
-        reply_markup=_done_button(draft),
+    draft = await start_draft(session, resident, complaint_limits, utcnow())
+    await Draft(session, resident, draft, complaint_limits, replies, state).go(Filing.category)
+    replies.say(*view.category_question(draft.id))
+
+
+async def described(message: Message, writing: Draft) -> None:
+    writing.draft.description = writing.limits.check_text(message.text or "")
+    await writing.go(Filing.photos)
+    writing.replies.say(view.photos_question(writing.limits), view.done_buttons(writing.draft.id))
+
+
+async def photographed(message: Message, file_id: str, writing: Draft) -> None:
+    count = await add_photo(writing.session, writing.draft, file_id, writing.limits)
+    writing.replies.say(
+        view.photo_received(count, writing.limits), view.done_buttons(writing.draft.id)
+    )
+
+
+async def not_a_photo(message: Message, replies: Replies, state: FSMContext) -> None:
+    complaint_id = int((await state.get_data())["complaint"])
+    replies.say(_("Please send a photo, or tap “Done”."), view.done_buttons(complaint_id))
+
+
+async def not_a_description(message: Message, replies: Replies) -> None:
+    replies.say(_("Please describe the problem in words first."))
+
+
+async def use_the_buttons(message: Message, replies: Replies) -> None:
+    replies.say(_("Please answer with the buttons above, or tap “Cancel” to stop."))
+
+
+async def photo_outside(message: Message, replies: Replies) -> None:
+    """A photo with no complaint being written: say where photos are taken."""
+    replies.say(
+        _(
+            "I only take photos while you write a complaint. Send /complaint to report a "
+            "problem: after the description, it asks for photos."
+        )
     )
 
 
@@ -127,94 +210,43 @@ async def pressed(
     callback_data: ComplaintStep,
     session: AsyncSession,
     resident: Resident,
-    complaint_limits: ComplaintLimits,
+    complaint_limits: rules.ComplaintLimits,
     i18n: I18n,
     zone: ZoneInfo,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    assert isinstance(query.message, Message)
-    try:
-        draft = await draft_of(session, resident, callback_data.complaint_id)
-        reply = await _step(session, resident, draft, callback_data, complaint_limits, i18n, zone)
-    except OverLimit as over:
-        await query.answer(limit_text(over), show_alert=True)
-        return
-    except Refused as refused:
-        await query.answer(refusal_text(refused.reason), show_alert=True)
-        return
-    except ValueError:  # a forged payload, or a button of a step already passed
-        await query.answer(_("This button is no longer valid."), show_alert=True)
-        return
-    text, markup = reply
-    await query.answer()
-    await remove_buttons(query.message)
-    await query.message.answer(text, reply_markup=markup)
+    complaint = await own_complaint(session, resident, callback_data.complaint_id)
+    if complaint.state is not rules.State.DRAFT:
+        raise Sorry(refusal_text(Refusal.COMPLAINT_SENT))
+    data = await state.get_data()
+    steps = BUTTON_STEPS.get(callback_data.field, set())
+    if data.get("complaint") != complaint.id or await state.get_state() not in steps:
+        raise Sorry(
+            _(
+                "This button is not for the step your complaint is at. Please use the buttons "
+                "of the latest message, or send /complaint to start again."
+            )
+        )
+    writing = Draft(session, resident, complaint, complaint_limits, replies, state)
+    await writing.pressed(callback_data.field, callback_data.value, i18n, zone)
 
 
-async def _step(
-    session: AsyncSession,
-    resident: Resident,
-    draft: Complaint,
-    pressed: ComplaintStep,
-    limits: ComplaintLimits,
-    i18n: I18n,
-    zone: ZoneInfo,
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Record a button's choice; return the next question. ValueError: a forged value."""
-    if pressed.field == "cat":
-        draft.category = Category(pressed.value)
-        await set_step(session, resident, f"complaint:text:{draft.id}")
-        return _("Describe the problem (at most {limit} characters).").format(
-            limit=limits.text
-        ), None
-    if pressed.field == "done" and draft.description is not None:
-        await clear_step(session, resident)
-        own = place_label(*await _names(session, draft.building_id, draft.unit_id))
-        choices = [(own, "loc", "own"), (_("A common area of the compound"), "loc", "common")]
-        return _("Where is the problem?"), _buttons(draft, choices)
-    if pressed.field == "loc" and pressed.value in ("own", "common"):
-        if pressed.value == "common":
-            draft.building_id = draft.unit_id = None
-        choices = [(_("Show my name"), "anon", "0"), (_("Stay anonymous"), "anon", "1")]
-        question = _("Should other residents see that you reported it? The committee always knows.")
-        return question, _buttons(draft, choices)
-    if pressed.field == "anon" and pressed.value in ("0", "1"):
-        draft.anonymous = pressed.value == "1"
-        return await _summary(session, draft), _buttons(draft, [(_("Send"), "send", "")])
-    if pressed.field == "send" and draft.category is not None:
-        await submit(session, draft, resident, limits, utcnow())
-        row = await complaint_row(session, draft)
-        key = f"complaint-filed:{draft.id}"
-        await tell_committee(session, row, filed_heading, key, i18n, zone)
-        return _(
-            "Your complaint is filed. Its tracking number is #{number}; you will be told of "
-            "every change."
-        ).format(number=draft.id), None
-    raise ValueError(f"no step {pressed.field}={pressed.value} now")
+async def cancel(
+    session: AsyncSession, resident: Resident, replies: Replies, state: FSMContext
+) -> None:
+    """「取消」 or /cancel: the draft is dropped (a command has already ended any flow)."""
+    await state.clear()
+    if await drop_drafts(session, resident):
+        replies.edit(_("Your complaint is cancelled; nothing was sent."))
+    else:
+        replies.say(_("Cancelled. Send /help to see what I can do."))
 
 
-async def _names(
-    session: AsyncSession, building_id: int | None, unit_id: int | None
-) -> tuple[str | None, str | None]:
-    building = await session.get(Building, building_id) if building_id else None
-    unit = await session.get(Unit, unit_id) if unit_id else None
-    return (building.name if building else None, unit.name if unit else None)
-
-
-async def _summary(session: AsyncSession, draft: Complaint) -> str:
-    place = place_label(*await _names(session, draft.building_id, draft.unit_id))
-    return "\n".join(
-        [
-            _("Please check your complaint:"),
-            _("Category: {category}").format(category=category_label(draft.category)),
-            _("Where: {place}").format(place=place),
-            _("Photos: {count}").format(count=await photo_count(session, draft)),
-            _("Anonymous to other residents: {answer}").format(
-                answer=_("yes") if draft.anonymous else _("no")
-            ),
-            "",
-            draft.description or "",
-        ]
-    )
+async def cancel_command(
+    message: Message, session: AsyncSession, resident: Resident, replies: Replies, state: FSMContext
+) -> None:
+    await cancel(session, resident, replies, state)
 
 
 async def replied(
@@ -222,35 +254,39 @@ async def replied(
     callback_data: ComplaintReply,
     session: AsyncSession,
     resident: Resident,
-    complaint_limits: ComplaintLimits,
+    complaint_limits: rules.ComplaintLimits,
     i18n: I18n,
     zone: ZoneInfo,
+    replies: Replies,
 ) -> None:
-    try:
-        if callback_data.score == 0:
-            complaint = await reopen(
-                session, resident, callback_data.complaint_id, complaint_limits, utcnow()
-            )
-            row = await complaint_row(session, complaint)
-            assert complaint.acknowledge_by is not None
-            key = f"complaint-reopened:{complaint.id}:{complaint.acknowledge_by.timestamp():.0f}"
-            await tell_committee(session, row, reopened_heading, key, i18n, zone)
-            text = _("Complaint #{number} is reopened; the committee will look at it again.")
-        else:
-            complaint = await rate(
-                session, resident, callback_data.complaint_id, callback_data.score
-            )
-            text = _("Thank you: your rating of complaint #{number} is recorded.")
-    except Refused as refused:
-        await query.answer(refusal_text(refused.reason), show_alert=True)
-        return
-    await query.answer(text.format(number=complaint.id), show_alert=True)
+    if callback_data.score == 0:
+        complaint = await reopen(
+            session, resident, callback_data.complaint_id, complaint_limits, utcnow()
+        )
+        row = await complaint_row(session, complaint)
+        assert complaint.acknowledge_by is not None
+        key = f"complaint-reopened:{complaint.id}:{complaint.acknowledge_by.timestamp():.0f}"
+        await tell_committee(session, row, reopened_heading, key, i18n, zone)
+        text = _("Complaint #{number} is reopened; the committee will look at it again.")
+    else:
+        complaint = await rate(session, resident, callback_data.complaint_id, callback_data.score)
+        text = _("Thank you: your rating of complaint #{number} is recorded.")
+    replies.alert(text.format(number=complaint.id))
 
 
 def build_router() -> Router:
     router = Router(name="complaints")
     router.message.register(start, Command("complaint"))
+    router.message.register(cancel_command, Command("cancel"))
     router.callback_query.register(pressed, ComplaintStep.filter())
     router.callback_query.register(replied, ComplaintReply.filter())
-    router.message.register(typed, InStep("complaint"))
+    # A command never reaches these: it ends the flow first (CommandsEndFlows).
+    router.message.register(described, StateFilter(Filing.description), F.text, Writing())
+    router.message.register(not_a_description, StateFilter(Filing.description))
+    router.message.register(
+        photographed, StateFilter(Filing.photos), F.photo[-1].file_id.as_("file_id"), Writing()
+    )
+    router.message.register(not_a_photo, StateFilter(Filing.photos))
+    router.message.register(use_the_buttons, StateFilter(*BUTTON_ONLY))
+    router.message.register(photo_outside, StateFilter(None), F.photo)
     return router

@@ -7,7 +7,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.shared.callbacks import ComplaintReply
+from handlers.complaints.callbacks import ComplaintReply
 from handlers.shared.texts import building_label, unit_label
 from storage.complaints.queries import ComplaintRow
 from surveys.complaints.rules import FINISHED, Category, Limit, OverLimit, State

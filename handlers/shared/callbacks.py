@@ -71,27 +71,3 @@ class PledgeVia(CallbackData, prefix="dm"):
     drive_id: int
     household_id: int
     method: PayMethod
-
-
-class ComplaintStep(CallbackData, prefix="cs"):
-    """A choice in the guided complaint chat: field "cat", "done", "loc", "anon" or "send"."""
-
-    complaint_id: int
-    field: str
-    value: str = ""
-
-
-class ComplaintManage(CallbackData, prefix="cm"):
-    """The committee's buttons on a complaint: "state" (value: the state), "assign" (value:
-    the member's Telegram number) or "photos"."""
-
-    complaint_id: int
-    action: str
-    value: str = ""
-
-
-class ComplaintReply(CallbackData, prefix="cr"):
-    """The reporter's buttons on a finished complaint: reopen (score 0) or rate 1-5."""
-
-    complaint_id: int
-    score: int

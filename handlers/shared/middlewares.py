@@ -252,3 +252,18 @@ class CommandsEndFlows(BaseMiddleware):
             await state.clear()
             data["raw_state"] = None
         return await handler(event, data)
+
+
+class CaptionsAreNotCommands(BaseMiddleware):
+    """A command is a message's text. aiogram's Command filter reads a photo's caption too, so
+    a photo captioned "/complaints_export" would run the command, from any step of any flow:
+    the handlers get such a message without its caption (none of them reads captions)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if (
+            isinstance(event, Message)
+            and event.text is None
+            and (event.caption or "").startswith("/")
+        ):
+            event = event.model_copy(update={"caption": None, "caption_entities": None})
+        return await handler(event, data)

@@ -4,14 +4,14 @@ lists the committee and the reminders read. Every change is also a ComplaintEven
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.committee import compounds_of, member_ids
+from storage.committee import member_ids
 from storage.complaints.models import Complaint, ComplaintEvent, ComplaintPhoto
 from storage.models import (
     Building,
@@ -54,12 +54,7 @@ async def start_draft(
     )
     if flat is None:
         raise Refused(Refusal.NO_FLAT)
-    drafts = select(Complaint.id).where(
-        Complaint.resident_id == resident.id, Complaint.state == State.DRAFT
-    )
-    await session.execute(delete(ComplaintPhoto).where(ComplaintPhoto.complaint_id.in_(drafts)))
-    await session.execute(delete(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(drafts)))
-    await session.execute(delete(Complaint).where(Complaint.id.in_(drafts)))
+    await drop_drafts(session, resident)
     draft = Complaint(
         compound_id=flat.compound_id,
         resident_id=resident.id,
@@ -72,6 +67,17 @@ async def start_draft(
     session.add(draft)
     await session.flush()
     return draft
+
+
+async def drop_drafts(session: AsyncSession, resident: Resident) -> bool:
+    """Drop the complaint the resident is writing, with its photos; whether there was one."""
+    drafts = select(Complaint.id).where(
+        Complaint.resident_id == resident.id, Complaint.state == State.DRAFT
+    )
+    await session.execute(delete(ComplaintPhoto).where(ComplaintPhoto.complaint_id.in_(drafts)))
+    await session.execute(delete(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(drafts)))
+    dropped = await session.execute(delete(Complaint).where(Complaint.id.in_(drafts)))
+    return bool(dropped.rowcount)  # type: ignore[attr-defined]
 
 
 async def own_complaint(session: AsyncSession, resident: Resident, complaint_id: int) -> Complaint:
@@ -141,15 +147,15 @@ async def submit(
 
 
 async def complaint_for_committee(
-    session: AsyncSession, telegram_id: int, complaint_id: int
+    session: AsyncSession, compounds: Collection[int], complaint_id: int
 ) -> Complaint:
-    """A filed complaint a committee command or button names, if this person serves on its
-    compound."""
+    """A filed complaint a committee command or button names, if it is of one of the
+    `compounds` the member serves."""
     complaint = await session.get(Complaint, complaint_id)
     if (
         complaint is None
         or complaint.state is State.DRAFT
-        or complaint.compound_id not in await compounds_of(session, telegram_id)
+        or complaint.compound_id not in compounds
     ):
         raise Refused(Refusal.NOT_COMMITTEE)
     return complaint
@@ -255,10 +261,11 @@ async def complaint_rows(
     *,
     state: State | None = None,
     category: Category | None = None,
-    building: str | None = None,
+    buildings: Collection[str] | None = None,
     ids: Sequence[int] | None = None,
 ) -> list[ComplaintRow]:
-    """Filed complaints of the compounds, newest first, filtered as the committee asks."""
+    """Filed complaints of the compounds, newest first, filtered as the committee asks
+    (`buildings`: the names the building may have in the register)."""
     photos = (
         select(func.count())
         .where(ComplaintPhoto.complaint_id == Complaint.id)
@@ -285,8 +292,8 @@ async def complaint_rows(
         query = query.where(Complaint.state == state)
     if category is not None:
         query = query.where(Complaint.category == category)
-    if building is not None:
-        query = query.where(Building.name == building)
+    if buildings is not None:
+        query = query.where(Building.name.in_(buildings))
     if ids is not None:
         query = query.where(Complaint.id.in_(ids))
     return [ComplaintRow(*row) for row in (await session.execute(query)).all()]

@@ -17,6 +17,7 @@ from storage.committee import add_member, compound_named
 from storage.drives.queries import DriveTerms, create_drive
 from storage.joining.register import import_register
 from storage.models import Base, Membership, MembershipStatus
+from storage.outbox.queue import REPLY_PRIORITY
 from storage.surveys.queries import scope_named
 from surveys.drives.cost_sharing import Plan
 from tests.bot.conftest import (
@@ -39,8 +40,8 @@ ME = ("Telegram 编号", "Telegram number")  # in /me's reply
 # Rows that change without anyone's action, or only in a harmless way (last seen, language).
 VOLATILE = {"processed_updates", "residents", "schedule_leases"}
 ONLY = {"outbox_messages": "id, chat_id, text"}  # the dispatcher updates the rest as it sends
-# Replies are outbox rows too (handlers.shared.replies): telling someone why not changes nothing.
-WHERE = {"outbox_messages": "WHERE broadcast_id IS NOT NULL"}
+# A reply is recorded in the outbox like a notice, but tells; it changes nothing of anyone's.
+WHERE = {"outbox_messages": f"WHERE priority != {REPLY_PRIORITY}"}
 
 
 @dataclass
@@ -113,7 +114,7 @@ async def world(
 
 
 async def snapshot(sessions: Sessions) -> dict[str, list[Any]]:
-    """Every row of every table but the VOLATILE ones."""
+    """Every row of every table but the VOLATILE ones, and no reply."""
     rows = {}
     async with sessions() as session:
         for table in Base.metadata.sorted_tables:

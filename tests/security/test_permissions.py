@@ -42,7 +42,7 @@ COMMANDS = [
     Row("/publish {survey}"),
 ]
 BUTTONS = ["cd:{claim}:1", "cd:{claim}:0", "ap:{compound}:0:0:1"]
-RESIDENT_COMMANDS = {"start", "me", "lang", "help", "complaint", "drives", "results"}
+RESIDENT_COMMANDS = {"start", "me", "lang", "help", "complaint", "cancel", "drives", "results"}
 
 
 def test_every_committee_command_has_a_row() -> None:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Linli
+from bot.app import Linli, build_i18n
 from bot.sandbox import Resident, SandboxClient
+from handlers.complaints.committee import list_filters
 from storage.complaints.models import Complaint, ComplaintEvent
+from surveys.complaints.rules import Category, State
 from tests.bot.conftest import Codes, settle
 from tests.bot.records.conftest import alert_of, join, outside_member, text_of
 
@@ -31,7 +34,7 @@ async def _file(reporter: Resident) -> tuple[int, list[str]]:
     await reporter.send("/complaint")
     assert "What is the complaint about?" in await text_of(reporter)
     await reporter.press("noise")
-    assert "at most 60 characters" in await text_of(reporter)
+    assert "at most 60 characters" in (await reporter.shown("Category: noise"))["text"]
     await reporter.send("电钻" * 31)
     assert "Please keep it to at most 60 characters." in await text_of(reporter)
     await reporter.send("夜里十一点还在电钻施工")
@@ -44,16 +47,16 @@ async def _file(reporter: Resident) -> tuple[int, list[str]]:
     await reporter.send_photo(photo("green"))
     assert "A complaint can have at most 2 photos." in await text_of(reporter)
     await reporter.press("Done")
-    assert "Where is the problem?" in await text_of(reporter)
+    assert "Photos: 2" in (await reporter.shown("Where is the problem?"))["text"]
     await reporter.press("1栋 1单元")
-    assert "The committee always knows" in await text_of(reporter)
+    await reporter.shown("The committee always knows")
     await reporter.press("Stay anonymous")
-    summary = await text_of(reporter)
+    summary = (await reporter.shown("Please check your complaint:"))["text"]
     assert "Category: noise" in summary and "Photos: 2" in summary
     assert "Anonymous to other residents: yes" in summary
     await reporter.press("Send")
-    filed = await text_of(reporter)
-    assert "Its tracking number is #" in filed
+    filed = (await reporter.shown("Its tracking number is #"))["text"]
+    assert "夜里十一点还在电钻施工" in filed  # what was sent stays in the chat
     return int(filed.split("#")[1].split(";")[0]), file_ids
 
 
@@ -81,6 +84,8 @@ async def test_a_complaint_from_filing_to_closing(
 
     await committee.send("/complaints submitted noise 1栋")
     assert f"#{number} [submitted]" in await text_of(committee)
+    await committee.send("/complaints 已提交 噪音 1栋")  # the words of the Chinese chat
+    assert f"#{number} [submitted]" in await text_of(committee)
     await committee.send("/complaints 2栋")
     assert "No complaints match." in await text_of(committee)
     await committee.send(f"/case {number}")
@@ -91,6 +96,7 @@ async def test_a_complaint_from_filing_to_closing(
     assert resent == file_ids
     assigned = await committee.press("Assign to 李主任", message_id=view["message_id"])
     assert await alert_of(committee, assigned) == "Assigned."
+    assert f"Assigned to: {committee.id}" in (await committee.shown("Assigned to:"))["text"]
 
     for state in ("acknowledged", "in progress", "action scheduled"):
         await _set_state(committee, reporter, view["message_id"], state)
@@ -158,3 +164,102 @@ async def test_complaint_commands_refuse_outsiders_and_tampering(
     unlinked = await client.resident("路人")
     await unlinked.send("/complaint")
     assert "not linked to a flat" in await text_of(unlinked)
+
+
+async def _begin(reporter: Resident, category: str) -> dict[str, Any]:
+    """Start a complaint and choose its category; return the message asking for the text."""
+    await reporter.send("/complaint")
+    assert "What is the complaint about?" in await text_of(reporter)
+    await reporter.press(category)
+    return await reporter.shown("Describe the problem")
+
+
+def _draft_id(prompt: dict[str, Any]) -> int:
+    """The draft's number, from the 「取消」 button of a step's message."""
+    (cancel,) = prompt["reply_markup"]["inline_keyboard"][-1]
+    return int(cancel["callback_data"].split(":")[1])
+
+
+async def test_a_step_button_counts_only_at_its_step(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> None:
+    """Issue 10 item 7: "Send" forged right after the category filed a complaint with no
+    description, photos, place or anonymity choice."""
+    reporter = await join(client, codes, "王阿姨", "1栋/1单元/201")
+    prompt = await _begin(reporter, "noise")
+    number = _draft_id(prompt)
+    for payload in ("send:", "anon:1", "loc:common", "done:", "cat:delay"):
+        forged = await reporter.forge_press(prompt["message_id"], f"cs:{number}:{payload}")
+        assert "not for the step your complaint is at" in await alert_of(reporter, forged)
+    forged = await reporter.forge_press(prompt["message_id"], f"cs:{number}:bogus:")
+    assert "not for the step" in await alert_of(reporter, forged)
+    # The refusals left the flow where it was: the description is still awaited.
+    await reporter.send("楼道里堆满了建筑垃圾")
+    assert "Send one or more photos" in await text_of(reporter)
+    async with sessions() as session:
+        draft = await session.get(Complaint, number)
+        assert draft is not None and draft.state == "draft" and draft.category == "noise"
+        assert (await session.scalars(select(ComplaintEvent))).all() == []
+    assert not any("New complaint" in m.get("text", "") for m in await committee.messages())
+
+
+async def test_a_complaint_is_cancelled_at_any_step(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    reporter = await join(client, codes, "王阿姨", "1栋/1单元/201")
+    await reporter.send("/complaint")
+    await reporter.press("Cancel")  # at the category
+    await reporter.shown("Your complaint is cancelled; nothing was sent.")
+    await _begin(reporter, "delay")
+    await reporter.send("工期延误两个月")
+    assert "Send one or more photos" in await text_of(reporter)
+    await reporter.send_photo(photo("red"))
+    assert "Photo 1 received" in await text_of(reporter)
+    await reporter.press("Cancel")  # at the photos
+    await reporter.shown("Your complaint is cancelled; nothing was sent.")
+    await reporter.send("工期延误两个月")  # no step awaits it any more
+    assert "I did not understand" in await text_of(reporter)
+    await _begin(reporter, "other")
+    await reporter.send("/cancel")
+    assert "Your complaint is cancelled; nothing was sent." in await text_of(reporter)
+    await reporter.send("/cancel")
+    assert "Cancelled." in await text_of(reporter)
+    await settle(reporter)
+    async with sessions() as session:
+        assert (await session.scalars(select(Complaint))).all() == []
+    await reporter.send("/complaint")  # cancelled drafts do not count towards the daily limit
+    assert "What is the complaint about?" in await text_of(reporter)
+
+
+async def test_a_captioned_photo_is_a_photo_never_a_command(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> None:
+    """Issue 10 item 8: aiogram's Command filter reads captions too."""
+    await settle(committee)
+    await committee.send_photo(photo("red"), caption="/complaints_export")
+    assert "I only take photos while you write a complaint" in await text_of(committee)
+    await settle(committee)
+    assert not any("document" in message for message in await committee.messages())
+
+    reporter = await join(client, codes, "王阿姨", "1栋/1单元/201")
+    await _begin(reporter, "noise")
+    await reporter.send("夜里十一点还在电钻施工")
+    assert "Send one or more photos" in await text_of(reporter)
+    await reporter.send_photo(photo("red"), caption="/complaint")  # not a fresh start
+    assert "Photo 1 received" in await text_of(reporter)
+    await reporter.press("Done")
+    await reporter.shown("Where is the problem?")
+    async with sessions() as session:
+        (draft,) = (await session.scalars(select(Complaint))).all()
+        assert draft.description == "夜里十一点还在电钻施工"
+
+
+def test_filters_take_the_words_the_chat_shows() -> None:
+    i18n = build_i18n("zh_CN")
+    with i18n.context():
+        chosen = list_filters("处理中 noise 3栋", i18n)
+    assert chosen == {
+        "state": State.IN_PROGRESS,
+        "category": Category.NOISE,
+        "buildings": {"3栋", "3"},
+    }
