@@ -23,6 +23,8 @@ nothing, equal weights differ by at most one fen and a larger weight never pays 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -188,13 +190,14 @@ def share_costs(
 
 def parse_floor_factors(text: str) -> dict[int, Decimal]:
     """'1=0,2=0,3=10,4=20' -> {1: 0, 2: 0, 3: 10, 4: 20}: a project's percentages or
-    coefficients as the committee writes them (full-width '＝' and '，' accepted)."""
+    coefficients as the committee writes them (full-width '＝', '，' and digits accepted)."""
     factors: dict[int, Decimal] = {}
-    for item in text.replace("，", ",").replace("＝", "=").split(","):
+    for item in unicodedata.normalize("NFKC", text).split(","):
         if not item.strip():
             continue
         floor, sep, value = item.strip().partition("=")
-        if not sep or not floor.strip().isdigit():
+        # ASCII digits (NFKC made full-width ones so): str.isdigit would take "٣" as well.
+        if not sep or not re.fullmatch(r"[0-9]{1,3}", floor.strip()):
             raise SharingError(f"{item.strip()!r} should read FLOOR=FACTOR, e.g. 3=10")
         try:
             factor = Decimal(value.strip())
