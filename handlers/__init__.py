@@ -9,6 +9,7 @@ from handlers.complaints import committee as complaint_committee
 from handlers.complaints import filing as complaints
 from handlers.drives import committee as drive_committee
 from handlers.drives import pledging as drives
+from handlers.drives.texts import amount_refused
 from handlers.general import common
 from handlers.joining import claims, join
 from handlers.shared.filters import Sorry
@@ -17,6 +18,7 @@ from handlers.surveys import answering, objections, results
 from handlers.surveys import committee as survey_committee
 from handlers.surveys.texts import rejection_text
 from storage.refusals import Refused
+from surveys.drives.money import MoneyError
 from surveys.voting.flow import AnswerRejected
 
 
@@ -50,4 +52,5 @@ def explanations() -> dict[type[Exception], Any]:
         Refused: lambda refused: refusal_text(refused.reason),
         AnswerRejected: lambda rejected: rejection_text(rejected.reason, rejected.details),
         Sorry: lambda sorry: sorry.text,
+        MoneyError: lambda _error: amount_refused(),
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
-from storage.drives.models import PayMethod
 from storage.models import Role
 
 
@@ -76,20 +75,6 @@ class CancelAnnouncement(CallbackData, prefix="ax"):
 
 class ObjectToResult(CallbackData, prefix="ob"):
     survey_id: int
-
-
-class DrivePress(CallbackData, prefix="dv"):
-    """A flat's pledge buttons: "money", "goods", "labour" or "withdraw"."""
-
-    drive_id: int
-    household_id: int
-    action: str
-
-
-class PledgeVia(CallbackData, prefix="dm"):
-    drive_id: int
-    household_id: int
-    method: PayMethod
 
 
 class ComplaintStep(CallbackData, prefix="cs"):
