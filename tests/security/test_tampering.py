@@ -13,7 +13,7 @@ from aiogram.filters.callback_data import CallbackData
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-import handlers.shared.callbacks  # noqa: F401  (defines every payload class)
+import handlers  # noqa: F401  (its routers define every payload class)
 from tests.bot.conftest import Codes
 from tests.bot.surveying import APOLOGY
 from tests.security.conftest import Sessions, World, replies, snapshot
