@@ -73,10 +73,6 @@ class CancelAnnouncement(CallbackData, prefix="ax"):
     announcement_id: int
 
 
-class ObjectToResult(CallbackData, prefix="ob"):
-    survey_id: int
-
-
 class ComplaintStep(CallbackData, prefix="cs"):
     """A choice in the guided complaint chat: field "cat", "done", "loc", "anon" or "send"."""
 
