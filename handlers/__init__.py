@@ -10,6 +10,7 @@ from handlers.complaints import filing as complaints
 from handlers.complaints.texts import limit_text
 from handlers.drives import committee as drive_committee
 from handlers.drives import pledging as drives
+from handlers.drives.texts import amount_refused
 from handlers.general import common
 from handlers.joining import claims, join
 from handlers.shared.filters import Sorry
@@ -19,6 +20,7 @@ from handlers.surveys import committee as survey_committee
 from handlers.surveys.texts import rejection_text
 from storage.refusals import Refused
 from surveys.complaints.rules import OverLimit
+from surveys.drives.money import MoneyError
 from surveys.voting.flow import AnswerRejected
 
 
@@ -52,4 +54,5 @@ def explanations() -> dict[type[Exception], Any]:
         AnswerRejected: lambda rejected: rejection_text(rejected.reason, rejected.details),
         Sorry: lambda sorry: sorry.text,
         OverLimit: limit_text,
+        MoneyError: lambda _error: amount_refused(),
     }

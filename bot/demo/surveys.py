@@ -16,7 +16,7 @@ from bot.sandbox import Resident, SandboxClient
 from bot.settings import Settings
 from handlers.surveys.notices import announce_opening
 from handlers.surveys.tally_text import tally_text
-from storage.surveys.models import Survey
+from storage.surveys.models import Survey, SurveyStatus
 from storage.surveys.queries import create_survey, definition_of, open_survey, scope_named
 from storage.surveys.tallies import survey_records, tally_survey
 from surveys.voting.templates import load_template, template_text
@@ -128,7 +128,8 @@ async def survey_round(
             definition = definition_of(survey.definition)
             result = await tally_survey(session, survey)
             with i18n.context(), i18n.use_locale("zh_CN"):
-                texts.append(tally_text(result, definition, "zh_CN"))
+                running = survey.status is SurveyStatus.OPEN
+                texts.append(tally_text(result, definition, "zh_CN", running=running))
             chart, workbook = out / f"survey-{number}.png", out / f"survey-{number}.xlsx"
             chart.write_bytes(chart_png(definition, result, "zh_CN"))
             records = await survey_records(session, survey)

@@ -1,165 +1,188 @@
 """Residents and contribution drives: /drives shows each open drive of their flats with their
 share, their pledge and the progress; buttons pledge money (with how it will come), goods or
-labour, change it, or withdraw it until the close. Typed amounts wait in the conversation step
-"pledge:<kind>:<drive>:<flat>[:<method>]"."""
+labour, change it, or withdraw it until the close. A typed amount, description or number of
+hours is awaited in the conversation state (`Pledging`), which names the drive and the flat."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.drives.callbacks import DrivePress, PledgeVia
 from handlers.drives.texts import drive_card, method_label, money, pledge_text
-from handlers.shared.callbacks import DrivePress, PledgeVia
-from handlers.shared.conversation import InStep
-from handlers.shared.texts import flat_label, refusal_text
-from storage.conversations.steps import clear_step, set_step
+from handlers.shared.filters import Sorry, whole_number
+from handlers.shared.replies import Replies
+from handlers.shared.texts import flat_label
 from storage.drives.models import PayMethod, PledgeKind
 from storage.drives.queries import (
     FlatShare,
     PledgeTerms,
     drive_progress,
     flat_share,
+    is_open,
     pledge,
     shares_of_resident,
     withdraw,
 )
 from storage.models import Resident
-from storage.refusals import Refused
+from storage.refusals import Refusal, Refused
 from storage.residents import flats_by_id
-from surveys.drives.money import MoneyError, parse_yuan
+from surveys.drives.money import parse_yuan
 
 MAX_HOURS = 10_000
 MAX_GOODS = 500  # characters describing pledged goods
+CARDS_SHOWN = 10
 
 
-async def send_card(message: Message, session: AsyncSession, found: FlatShare) -> None:
+class Pledging(StatesGroup):
+    amount = State()  # data: drive, flat, method
+    goods = State()  # data: drive, flat
+    hours = State()  # data: drive, flat
+
+
+async def card(
+    session: AsyncSession, found: FlatShare, above: str = ""
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The flat's card in the drive; `above`: what was just recorded."""
     flat = (await flats_by_id(session, [found.flat.id]))[found.flat.id]
-    text, markup = await drive_card(
-        session, found, flat_label(flat), await drive_progress(session, found.drive)
-    )
-    await message.answer(text, reply_markup=markup)
-
-
-async def list_drives(message: Message, session: AsyncSession, resident: Resident) -> None:
-    found = await shares_of_resident(session, resident)
-    if not found:
-        await message.answer(_("No contribution drive is open for your flat."))
-        return
-    for each in found[:10]:
-        await send_card(message, session, each)
-
-
-async def pressed(
-    query: CallbackQuery, callback_data: DrivePress, session: AsyncSession, resident: Resident
-) -> None:
-    assert isinstance(query.message, Message)
-    try:
-        found = await flat_share(
-            session, resident, callback_data.drive_id, callback_data.household_id
-        )
-        if callback_data.action == "withdraw":
-            await withdraw(session, found, resident)
-            await clear_step(session, resident)
-            await query.answer(_("Your pledge is withdrawn."))
-            await send_card(query.message, session, await _fresh(session, resident, found))
-            return
-        await _ask(query.message, session, resident, found, callback_data.action)
-    except Refused as refused:
-        await query.answer(refusal_text(refused.reason), show_alert=True)
-        return
-    await query.answer()
-
-
-async def _ask(
-    message: Message, session: AsyncSession, resident: Resident, found: FlatShare, action: str
-) -> None:
-    place = f"{found.drive.id}:{found.flat.id}"
-    if action == "money":
-        builder = InlineKeyboardBuilder()
-        for method in PayMethod:
-            data = PledgeVia(drive_id=found.drive.id, household_id=found.flat.id, method=method)
-            builder.button(text=method_label(method), callback_data=data)
-        builder.adjust(1)
-        await message.answer(_("How will the money come?"), reply_markup=builder.as_markup())
-    elif action == "goods":
-        await set_step(session, resident, f"pledge:goods:{place}")
-        await message.answer(
-            _("Describe the goods you pledge (at most {limit} characters).").format(limit=MAX_GOODS)
-        )
-    else:  # labour; DrivePress.action is checked by the router's filter
-        await set_step(session, resident, f"pledge:labour:{place}")
-        await message.answer(_("How many hours of work do you pledge? Send a whole number."))
+    progress = await drive_progress(session, found.drive)
+    text, markup = await drive_card(session, found, flat_label(flat), progress)
+    return (f"{above}\n\n{text}" if above else text), markup
 
 
 async def _fresh(session: AsyncSession, resident: Resident, found: FlatShare) -> FlatShare:
     return await flat_share(session, resident, found.drive.id, found.flat.id)
 
 
-async def chose_method(
-    query: CallbackQuery, callback_data: PledgeVia, session: AsyncSession, resident: Resident
+async def _pledgeable(
+    session: AsyncSession, resident: Resident, drive_id: int, household_id: int
+) -> FlatShare:
+    """The flat a pledge button names, while its drive takes pledges: nothing is asked that
+    could not be recorded."""
+    found = await flat_share(session, resident, drive_id, household_id)
+    if not is_open(found.drive):
+        raise Refused(Refusal.DRIVE_CLOSED)
+    return found
+
+
+async def _await(state: FSMContext, step: State, found: FlatShare, **data: Any) -> None:
+    await state.set_state(step)
+    await state.set_data({"drive": found.drive.id, "flat": found.flat.id, **data})
+
+
+def _methods(found: FlatShare) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for method in PayMethod:
+        data = PledgeVia(drive_id=found.drive.id, household_id=found.flat.id, method=method)
+        builder.button(text=method_label(method), callback_data=data)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def list_drives(
+    message: Message, session: AsyncSession, resident: Resident, replies: Replies
 ) -> None:
-    assert isinstance(query.message, Message)
-    try:
+    found = await shares_of_resident(session, resident)
+    if not found:
+        replies.say(_("No contribution drive is open for your flat."))
+    for each in found[:CARDS_SHOWN]:
+        replies.say(*await card(session, each))
+
+
+async def pressed(
+    query: CallbackQuery,
+    callback_data: DrivePress,
+    session: AsyncSession,
+    resident: Resident,
+    replies: Replies,
+    state: FSMContext,
+) -> None:
+    if callback_data.action == "withdraw":
         found = await flat_share(
             session, resident, callback_data.drive_id, callback_data.household_id
         )
-    except Refused as refused:
-        await query.answer(refusal_text(refused.reason), show_alert=True)
+        await withdraw(session, found, resident)
+        if await state.get_state() in Pledging:  # a pledge half typed is withdrawn too
+            await state.clear()
+        replies.alert(_("Your pledge is withdrawn."), show_alert=False)
+        replies.edit(*await card(session, await _fresh(session, resident, found)))
         return
-    await set_step(
-        session,
-        resident,
-        f"pledge:money:{found.drive.id}:{found.flat.id}:{callback_data.method.value}",
-    )
-    await query.answer()
-    await query.message.answer(
-        _("How much will you pledge, in yuan? Your suggested share is {share}.").format(
-            share=money(found.share.amount_fen)
+    found = await _pledgeable(session, resident, callback_data.drive_id, callback_data.household_id)
+    if callback_data.action == "money":
+        replies.say(_("How will the money come?"), _methods(found))
+    elif callback_data.action == "goods":
+        await _await(state, Pledging.goods, found)
+        replies.say(
+            _("Describe the goods you pledge (at most {limit} characters).").format(limit=MAX_GOODS)
         )
+    else:  # labour; DrivePress.action is checked by the router's filter
+        await _await(state, Pledging.hours, found)
+        replies.say(_("How many hours of work do you pledge? Send a whole number."))
+
+
+async def chose_method(
+    query: CallbackQuery,
+    callback_data: PledgeVia,
+    session: AsyncSession,
+    resident: Resident,
+    replies: Replies,
+    state: FSMContext,
+) -> None:
+    found = await _pledgeable(session, resident, callback_data.drive_id, callback_data.household_id)
+    await _await(state, Pledging.amount, found, method=callback_data.method.value)
+    replies.edit(  # the choice of method turns into the question of the amount
+        _(
+            "Method: {method}. How much will you pledge, in yuan? Your suggested share is {share}."
+        ).format(method=method_label(callback_data.method), share=money(found.share.amount_fen))
     )
 
 
-def _terms(kind: PledgeKind, rest: list[str], text: str) -> PledgeTerms | str:
-    """The pledge a typed answer makes, or why it cannot (a sentence for the resident)."""
-    if kind is PledgeKind.MONEY:
-        try:
-            return PledgeTerms(kind, amount_fen=parse_yuan(text), method=PayMethod(rest[0]))
-        except MoneyError:
-            return _("Please send an amount in yuan, for example 3000 or 2580.50.")
-    if kind is PledgeKind.GOODS:
+def _terms(step: str | None, data: dict[str, Any], text: str) -> PledgeTerms:
+    """The pledge a typed answer makes; a mistake is refused with how to write it (a
+    MoneyError is explained by the refusal middleware), and the step stays for another try."""
+    if step == Pledging.amount.state:
+        method = PayMethod(data["method"])
+        return PledgeTerms(PledgeKind.MONEY, amount_fen=parse_yuan(text), method=method)
+    if step == Pledging.goods.state:
         if len(text) > MAX_GOODS:
-            return _("Please describe the goods in at most {limit} characters.").format(
-                limit=MAX_GOODS
+            raise Sorry(
+                _("Please describe the goods in at most {limit} characters.").format(
+                    limit=MAX_GOODS
+                )
             )
-        return PledgeTerms(kind, goods=text)
-    hours = text.strip()
-    if not hours.isdigit() or not 0 < int(hours) <= MAX_HOURS:
-        return _("Please send a whole number of hours, from 1 to {limit}.").format(limit=MAX_HOURS)
-    return PledgeTerms(kind, hours=int(hours))
+        return PledgeTerms(PledgeKind.GOODS, goods=text)
+    hours = whole_number(text, largest=MAX_HOURS)
+    if hours is None:
+        raise Sorry(
+            _("Please send a whole number of hours, from 1 to {limit}.").format(limit=MAX_HOURS)
+        )
+    return PledgeTerms(PledgeKind.LABOUR, hours=hours)
 
 
 async def typed(
-    message: Message, step: list[str], session: AsyncSession, resident: Resident
+    message: Message,
+    session: AsyncSession,
+    resident: Resident,
+    replies: Replies,
+    state: FSMContext,
+    raw_state: str | None,
 ) -> None:
-    kind, drive_id, household_id, *rest = step
-    terms = _terms(PledgeKind(kind), rest, message.text or "")
-    if isinstance(terms, str):
-        await message.answer(terms)
-        return
-    try:
-        found = await flat_share(session, resident, int(drive_id), int(household_id))
-        made = await pledge(session, found, resident, terms)
-    except Refused as refused:
-        await clear_step(session, resident)
-        await message.answer(refusal_text(refused.reason))
-        return
-    await clear_step(session, resident)
-    await message.answer(_("✓ Pledge recorded: {pledge}").format(pledge=pledge_text(made)))
-    await send_card(message, session, await _fresh(session, resident, found))
+    assert message.text is not None  # the router's F.text
+    data = await state.get_data()
+    terms = _terms(raw_state, data, message.text)
+    found = await flat_share(session, resident, int(data["drive"]), int(data["flat"]))
+    made = await pledge(session, found, resident, terms)
+    await state.clear()
+    recorded = _("✓ Pledge recorded: {pledge}").format(pledge=pledge_text(made))
+    replies.say(*await card(session, await _fresh(session, resident, found), above=recorded))
 
 
 def build_router() -> Router:
@@ -169,5 +192,5 @@ def build_router() -> Router:
         pressed, DrivePress.filter(F.action.in_({"money", "goods", "labour", "withdraw"}))
     )
     router.callback_query.register(chose_method, PledgeVia.filter())
-    router.message.register(typed, F.text, InStep("pledge"))
+    router.message.register(typed, StateFilter(Pledging), F.text)
     return router

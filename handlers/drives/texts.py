@@ -8,7 +8,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.shared.callbacks import DrivePress
+from handlers.drives.callbacks import DrivePress
 from storage.drives.models import Drive, DriveShare, PayMethod, Pledge, PledgeKind
 from storage.drives.queries import DriveProgress, FlatShare, is_open, linked_share, plan_basis
 from surveys.drives.cost_sharing import Plan
@@ -19,6 +19,11 @@ BAR_WIDTH = 10
 
 def money(fen: int) -> str:
     return _("¥{amount}").format(amount=yuan(fen))
+
+
+def amount_refused() -> str:
+    """What is said of a typed amount that is not one (a MoneyError)."""
+    return _("Please send an amount in yuan, for example 3000 or 2580.50.")
 
 
 def bar(part: int, whole: int) -> str:

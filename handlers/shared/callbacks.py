@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
-from storage.drives.models import PayMethod
 from storage.models import Role
 
 
@@ -53,21 +52,3 @@ class BallotStep(CallbackData, prefix="bs"):
     ballot_id: int
     question_id: str
     action: str  # "done", "skip", "back" or "edit"
-
-
-class ObjectToResult(CallbackData, prefix="ob"):
-    survey_id: int
-
-
-class DrivePress(CallbackData, prefix="dv"):
-    """A flat's pledge buttons: "money", "goods", "labour" or "withdraw"."""
-
-    drive_id: int
-    household_id: int
-    action: str
-
-
-class PledgeVia(CallbackData, prefix="dm"):
-    drive_id: int
-    household_id: int
-    method: PayMethod

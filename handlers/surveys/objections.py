@@ -1,28 +1,35 @@
 """Residents object to a published result (公示) within its window: a button on the result,
-then the objection as a message. The committee is told of each one through the outbox."""
+then the objection as a message, awaited in the conversation state (`Objecting`). The
+committee is told of each one through the outbox."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.shared.callbacks import ObjectToResult
-from handlers.shared.conversation import InStep
+from handlers.shared.filters import Sorry
 from handlers.shared.localized import messages_to
-from handlers.shared.texts import flat_label, refusal_text
+from handlers.shared.replies import Replies
+from handlers.shared.texts import flat_label
+from handlers.surveys.callbacks import ObjectToResult
 from storage.committee import committee_of
-from storage.conversations.steps import clear_step, set_step
 from storage.models import Resident
 from storage.outbox.notices import queue_notice
-from storage.refusals import Refused
 from storage.residents import flats_by_id
 from storage.surveys.vote_inputs import MAX_CHALLENGE, challengeable, file_challenge
+
+
+class Objecting(StatesGroup):
+    writing = State()  # data: survey
 
 
 def objection_button(survey_id: int) -> InlineKeyboardMarkup:
@@ -34,17 +41,17 @@ def objection_button(survey_id: int) -> InlineKeyboardMarkup:
 
 
 async def begin_objection(
-    query: CallbackQuery, callback_data: ObjectToResult, session: AsyncSession, resident: Resident
+    query: CallbackQuery,
+    callback_data: ObjectToResult,
+    session: AsyncSession,
+    resident: Resident,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    try:
-        survey = await challengeable(session, resident, callback_data.survey_id)
-    except Refused as refused:
-        await query.answer(refusal_text(refused.reason), show_alert=True)
-        return
-    await set_step(session, resident, f"objection:{survey.id}")
-    await query.answer()
-    assert query.message is not None
-    await query.message.answer(
+    survey = await challengeable(session, resident, callback_data.survey_id)
+    await state.set_state(Objecting.writing)
+    await state.set_data({"survey": survey.id})
+    replies.say(
         _(
             "Please write your objection to the result of #{number} in one message "
             "(at most {limit} characters) and send it. The committee will read it."
@@ -54,28 +61,24 @@ async def begin_objection(
 
 async def objection_text(
     message: Message,
-    step: list[str],
     session: AsyncSession,
     resident: Resident,
     i18n: I18n,
     zone: ZoneInfo,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    assert message.text is not None
-    survey_id = int(step[0])
+    assert message.text is not None  # the router's F.text
+    survey_id = int((await state.get_data())["survey"])
     if len(message.text) > MAX_CHALLENGE:  # the step stays: they may send a shorter one
-        await message.answer(
+        raise Sorry(
             _("Your objection is {length} characters long; please shorten it to {limit}.").format(
                 length=len(message.text), limit=MAX_CHALLENGE
             )
         )
-        return
-    await clear_step(session, resident)
-    try:
-        objection = await file_challenge(session, resident, survey_id, message.text)
-    except Refused as refused:
-        await message.answer(refusal_text(refused.reason))
-        return
-    await message.answer(
+    objection = await file_challenge(session, resident, survey_id, message.text)
+    await state.clear()
+    replies.say(
         _(
             "Your objection to the result of #{number} is recorded. The committee will reply."
         ).format(number=survey_id)
@@ -96,5 +99,5 @@ async def objection_text(
 def build_router() -> Router:
     router = Router(name="objections")
     router.callback_query.register(begin_objection, ObjectToResult.filter())
-    router.message.register(objection_text, F.text, InStep("objection"))
+    router.message.register(objection_text, StateFilter(Objecting.writing), F.text)
     return router

@@ -4,37 +4,36 @@ shows them live (`results_visible: live`)."""
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.shared.texts import refusal_text
-from handlers.surveys.committee import survey_number
+from handlers.shared.filters import NumberArgument
+from handlers.shared.replies import Replies
 from handlers.surveys.tally_text import tally_text
 from storage.models import Resident
-from storage.refusals import Refused
+from storage.surveys.models import SurveyStatus
 from storage.surveys.queries import definition_of, results_for_resident
 from storage.surveys.tallies import tally_survey
 
 
 async def show_results(
-    message: Message, command: CommandObject, session: AsyncSession, resident: Resident, i18n: I18n
+    message: Message,
+    number: int,
+    session: AsyncSession,
+    resident: Resident,
+    i18n: I18n,
+    replies: Replies,
 ) -> None:
-    number = await survey_number(message, command)
-    if number is None:
-        return
-    try:
-        survey = await results_for_resident(session, resident, number)
-    except Refused as refused:
-        await message.answer(refusal_text(refused.reason))
-        return
+    survey = await results_for_resident(session, resident, number)
     result = await tally_survey(session, survey)
-    text = tally_text(result, definition_of(survey.definition), i18n.current_locale)
-    await message.answer(text[:4096])
+    running = survey.status is SurveyStatus.OPEN
+    definition = definition_of(survey.definition)
+    replies.say(tally_text(result, definition, i18n.current_locale, running=running)[:4096])
 
 
 def build_router() -> Router:
     router = Router(name="results")
-    router.message.register(show_results, Command("results"))
+    router.message.register(show_results, Command("results"), NumberArgument())
     return router

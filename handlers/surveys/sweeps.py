@@ -38,7 +38,7 @@ async def _queue(
     return queued.count
 
 
-def _closed_text(number: int, counts: Turnout) -> str:
+def closed_text(number: int, counts: Turnout) -> str:
     return _(
         "Survey #{number} is closed: {submitted} of {eligible} flats answered. "
         "/tally {number} shows the result."
@@ -57,7 +57,7 @@ async def close_due_surveys(
         messages = messages_to(
             ((m.telegram_id, m.language) for m in members),
             i18n,
-            partial(_closed_text, survey.id, counts),
+            partial(closed_text, survey.id, counts),
         )
         key = f"survey-closed:{survey.id}"
         queued += await _queue(session, survey, "survey_closed", key, messages, zone, now)

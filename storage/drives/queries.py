@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.committee import compounds_of
 from storage.drives.models import (
     Drive,
     DriveShare,
@@ -154,10 +153,12 @@ async def drives_of(session: AsyncSession, compound_ids: Sequence[int]) -> Seque
     return result.all()
 
 
-async def drive_for_committee(session: AsyncSession, telegram_id: int, drive_id: int) -> Drive:
-    """The drive a committee command names, if this person serves on its compound."""
+async def drive_for_committee(
+    session: AsyncSession, compounds: Sequence[int], drive_id: int
+) -> Drive:
+    """The drive a committee command names, if it is of one of the member's `compounds`."""
     drive = await session.get(Drive, drive_id)
-    if drive is None or drive.compound_id not in await compounds_of(session, telegram_id):
+    if drive is None or drive.compound_id not in compounds:
         raise Refused(Refusal.NOT_COMMITTEE)
     return drive
 

@@ -11,7 +11,6 @@ from functools import lru_cache
 from sqlalchemy import String, case, cast, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.committee import compounds_of
 from storage.models import (
     Building,
     Household,
@@ -272,10 +271,12 @@ async def numbered_survey(session: AsyncSession, number: int) -> Survey:
     return survey
 
 
-async def survey_for_committee(session: AsyncSession, telegram_id: int, survey_id: int) -> Survey:
-    """The survey a committee command names, if this person serves on its compound."""
+async def survey_for_committee(
+    session: AsyncSession, compounds: Sequence[int], survey_id: int
+) -> Survey:
+    """The survey a committee command names, if it is of one of the member's `compounds`."""
     survey = await session.get(Survey, survey_id)
-    if survey is None or survey.compound_id not in await compounds_of(session, telegram_id):
+    if survey is None or survey.compound_id not in compounds:
         raise Refused(Refusal.NOT_COMMITTEE)
     return survey
 

@@ -81,16 +81,18 @@ async def inputs_of(session: AsyncSession, survey: Survey) -> Sequence[RecordedI
 
 
 async def challengeable(session: AsyncSession, resident: Resident, survey_id: int) -> Survey:
-    """The published survey a resident may object to now, as a member of one of its flats."""
+    """The published survey a resident may object to now, as a member of one of its flats.
+    The scope is checked first: anyone else is refused alike, whether or not its result is
+    published, which is none of their business."""
     survey = await session.get(Survey, survey_id)
     if survey is None:
         raise Refused(Refusal.UNKNOWN_SURVEY)
+    if await member_flat(session, resident, survey) is None:
+        raise Refused(Refusal.NOT_ELIGIBLE)
     if survey.status is not SurveyStatus.PUBLISHED or survey.objections_until is None:
         raise Refused(Refusal.NOT_PUBLISHED)
     if survey.objections_until <= utcnow():
         raise Refused(Refusal.OBJECTIONS_CLOSED)
-    if await member_flat(session, resident, survey) is None:
-        raise Refused(Refusal.NOT_ELIGIBLE)
     already = await session.scalar(
         select(VoteInput.id).where(
             VoteInput.survey_id == survey.id,

@@ -17,6 +17,7 @@ Nothing here is translated: an `Outcome` carries codes and figures, and the UI w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, Inexact, localcontext
@@ -172,6 +173,16 @@ class Measure(StrEnum):
     def is_quorum(self) -> bool:
         return self in (Measure.QUORUM_AREA, Measure.QUORUM_HEADS)
 
+    @property
+    def in_area(self) -> bool:
+        """Measured in m² (else in heads or flats)."""
+        return self in (Measure.QUORUM_AREA, Measure.APPROVAL_AREA)
+
+    @property
+    def counts_among_answers(self) -> bool:
+        """Its base is what was answered, so a new approving answer adds to the base too."""
+        return self in (Measure.APPROVAL_AREA, Measure.APPROVAL_HEADS, Measure.MAJORITY_OF_ANSWERS)
+
 
 def _figures(measure: Measure, tally: Tally) -> tuple[Decimal | int, Decimal | int]:
     """The measured figure and its base."""
@@ -302,6 +313,31 @@ class Check:
 def _check(threshold: Threshold, tally: Tally) -> Check:
     figure, base = _figures(threshold.measure, tally)
     return Check(threshold, figure, base, threshold.is_met(figure, base))
+
+
+AREA_STEP = Decimal("0.01")  # register areas are in hundredths of a m²
+
+
+def still_needed(check: Check) -> Decimal | int | None:
+    """While a vote runs: how much more of the check's figure would meet it, coming from
+    answers not given yet (m² to the hundredth; else whole heads or flats). A quorum's base is
+    the scope, which stays; an approval's base is what was answered, which each new approving
+    answer joins. 0 once met; None when new answers alone cannot meet it (every participant
+    must approve, and one did not; or the scope measures nothing)."""
+    if check.met:
+        return 0
+    threshold, figure, base = check.threshold, Fraction(check.figure), Fraction(check.base)
+    grows = threshold.measure.counts_among_answers
+    step: Decimal | int = AREA_STEP if threshold.measure.in_area else 1
+    if base == 0:  # the first approving answer is all that was answered; a scope never grows
+        return step if grows else None
+    slope = 1 - threshold.fraction if grows else Fraction(1)
+    if slope == 0:
+        return None
+    # figure + x against base + x (or base): x ≥ bound, or x > bound for MORE_THAN.
+    steps = (threshold.fraction * base - figure) / slope / Fraction(step)
+    more = threshold.comparison is Comparison.MORE_THAN
+    return (math.floor(steps) + 1 if more else math.ceil(steps)) * step
 
 
 class BlockReason(StrEnum):

@@ -15,7 +15,7 @@ from storage.models import utcnow
 from storage.surveys.models import InputKind, Survey, VoteInput
 from surveys.voting.decision import Answer
 from tests.bot.conftest import Codes, settle
-from tests.bot.test_results import Sessions, _vote
+from tests.bot.test_results import Sessions, _opinion, _vote
 
 
 async def _published(
@@ -79,13 +79,23 @@ async def test_late_and_outside_objections_are_refused(
     linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
 ) -> None:
     number, owners = await _published(client, codes, sessions, committee)
+    unpublished = (await _opinion(sessions, "after_close")).id
     outsider = await client.resident("外单元业主")
     await outsider.scan(codes.flats["2栋/1单元/101"])
     await outsider.next_message()
-    answer = await outsider.callback_answer(await outsider.forge_press(1, f"ob:{number}"))
-    assert "不是针对您家" in answer["text"]
-    answer = await outsider.callback_answer(await outsider.forge_press(1, "ob:9999"))
-    assert "没有找到这项征询" in answer["text"]
+
+    async def refusal(resident: Resident, survey: int) -> str:
+        return str(
+            (await resident.callback_answer(await resident.forge_press(1, f"ob:{survey}")))["text"]
+        )
+
+    outside = await refusal(outsider, number)
+    assert "不是针对您家" in outside
+    assert "没有找到这项征询" in await refusal(outsider, 9999)
+    # Issue 10 item 8: to someone outside its scope, a survey's button says nothing of
+    # whether its result is published; to its own residents it does.
+    assert await refusal(outsider, unpublished) == outside
+    assert "尚未公示" in await refusal(owners[0], unpublished)
 
     # Pressed in time, but the window ends before the text arrives.
     late = owners[1]
@@ -99,5 +109,6 @@ async def test_late_and_outside_objections_are_refused(
     assert "异议期已结束" in (await late.next_message())["text"]
     answer = await late.callback_answer(await late.press("对结果提出异议"))
     assert "异议期已结束" in answer["text"]
+    assert await refusal(outsider, number) == outside  # nor whether its window has ended
     await settle(late)
     assert await _objections(sessions) == 0

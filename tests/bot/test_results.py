@@ -79,9 +79,10 @@ async def test_tally_export_and_publish(
     await committee.send(f"/tally {number}")
     text = (await committee.next_message())["text"]
     assert "已作答：6 户中 5 户" in text and "参与表决人数 不少于 2/3" in text
-    assert "【通过】" in text
+    assert "【目前：已达到通过条件】" in text  # open: nothing is decided before the close
     chart = await committee.next_message()
     assert chart.get("photo"), "the chart is sent as a photo"
+    assert "仍在进行中" in chart["caption"]
     missing = (await committee.next_message())["text"]
     assert "尚未作答（1 户）" in missing and "1栋 1单元 302室" in missing
 
@@ -245,4 +246,22 @@ async def test_the_committee_records_paper_objections_in_chat(
 
     await committee.send(f"/tally {number}")
     text = (await committee.next_message())["text"]
-    assert "书面反对意见：1 份" in text and "【未通过：票数达到要求，但被异议" in text
+    assert "书面反对意见：1 份" in text and "【目前：票数已达到要求，但被异议" in text
+    await committee.send(f"/close {number}")
+    await committee.shown("已结束")
+    await committee.send(f"/tally {number}")
+    assert "【未通过：票数达到要求，但被异议" in (await committee.shown("【未通过"))["text"]
+
+
+async def test_a_running_vote_says_where_it_stands_and_what_it_still_needs(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> None:
+    # One of 6 flats has voted: 61.50 of 375.00 m² and 1 of 6 owners answered, against a
+    # quorum of 2/3 (250.00 m², 4 owners).
+    number, _owners = await _vote(client, codes, sessions, [Answer.APPROVE])
+    await committee.send(f"/tally {number}")
+    text = (await committee.next_message())["text"]
+    assert "【目前：尚未达到通过条件】" in text and "未通过" not in text
+    assert "参与表决面积 不少于 2/3: 61.50 m² / 375.00 m², 尚未达到，还差 188.50 m²" in text
+    assert "参与表决人数 不少于 2/3: 1 / 6, 尚未达到，还差 3 位业主" in text
+    assert "表决仍在进行" in text

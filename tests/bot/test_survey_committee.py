@@ -11,6 +11,7 @@ from storage.joining.register import import_register
 from storage.surveys.queries import create_survey, open_survey, scope_named
 from surveys.voting.templates import template_text
 from tests.bot.conftest import COMPOUND, Codes, small_register
+from tests.bot.surveying import APOLOGY
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -32,7 +33,8 @@ async def test_committee_lists_and_closes_surveys(
     listing = (await committee.next_message())["text"]
     assert f"#{number}" in listing and "进行中" in listing and "0/24" in listing
     await committee.send("/close")
-    assert "例如 /close 3" in (await committee.next_message())["text"]
+    usage = (await committee.next_message())["text"]
+    assert "例如 /close 3" in usage and "发送 /surveys 查看编号" in usage
     await committee.send(f"/close {number}")
     assert f"征询 #{number} 已结束" in (await committee.next_message())["text"]
     await committee.send(f"/close {number}")
@@ -56,3 +58,28 @@ async def test_others_are_refused_survey_commands(
                 assert "还没有征询" in reply  # their own compound has none
             else:
                 assert "只有本小区的委员会成员" in reply
+
+
+async def test_numbers_that_are_not_are_answered_with_how_to_write_them(
+    linli: Linli, client: SandboxClient, committee: Resident, sessions: Sessions, codes: Codes
+) -> None:
+    """Issue 10 item 5: a superscript or Arabic-Indic digit passed str.isdigit and then
+    crashed int(); a number past the id columns overflowed SQLite. Each gets a sentence."""
+    await _survey(sessions)
+    resident = await client.resident("普通居民")
+    too_large = "99999999999999999999"
+    for person, command in (
+        (committee, "/tally ³"),
+        (committee, "/close ٣"),
+        (committee, f"/export {too_large}"),
+        (committee, "/publish 2147483648"),
+        (committee, "/paper ² 1栋/1单元/101 反对"),
+        (committee, "/unpaid ³"),
+        (committee, f"/ledger {too_large}"),
+        (committee, "/paid ² 1栋/1单元/101 5"),
+        (resident, "/results ²"),
+        (resident, f"/results {too_large}"),
+    ):
+        await person.send(command)
+        reply = (await person.next_message())["text"]
+        assert "例如" in reply and APOLOGY not in reply, (command, reply)

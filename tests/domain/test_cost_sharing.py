@@ -145,7 +145,8 @@ def test_floor_factors_as_the_committee_writes_them() -> None:
         6: 40,
     }
     assert parse_floor_factors("3=0.7,4=0.85") == {3: Decimal("0.7"), 4: Decimal("0.85")}
-    for wrong in ("", "3:10", "x=1", "3=ten", "3=1,3=2", "3=-1"):
+    assert parse_floor_factors("３=1.5") == {3: Decimal("1.5")}
+    for wrong in ("", "3:10", "x=1", "3=ten", "3=1,3=2", "3=-1", "٣=10", "1234=1"):
         with pytest.raises(SharingError):
             parse_floor_factors(wrong)
 

@@ -22,6 +22,7 @@ from surveys.voting.decision import (
     Threshold,
     custom_rule,
     decide,
+    still_needed,
     tally,
 )
 
@@ -455,3 +456,68 @@ def test_any_block_stops_a_decision(
     )
     assert result.passed is (result.thresholds_met and objections == missing == 0)
     assert result.blocked is (result.thresholds_met and objections + missing > 0)
+
+
+# --- what a running vote still needs ------------------------------------------------------
+
+
+def measured(
+    measure: Measure, figure: str, base: str, fraction: Fraction, more: bool = False
+) -> Check:
+    comparison = Comparison.MORE_THAN if more else Comparison.AT_LEAST
+    threshold = Threshold(measure, fraction, comparison)
+    number = Decimal if measure.in_area else int
+    return Check(
+        threshold, number(figure), number(base), threshold.is_met(number(figure), number(base))
+    )
+
+
+def test_a_quorum_needs_the_rest_of_its_fixed_base() -> None:
+    # 2/3 of 375.00 m² is 250.00: 61.50 answered, 188.50 more. 2/3 of 6 owners: 3 more.
+    assert still_needed(measured(Measure.QUORUM_AREA, "61.50", "375.00", Fraction(2, 3))) == (
+        Decimal("188.50")
+    )
+    assert still_needed(measured(Measure.QUORUM_HEADS, "1", "6", Fraction(2, 3))) == 3
+    assert still_needed(measured(Measure.QUORUM_HEADS, "4", "6", Fraction(2, 3))) == 0
+
+
+def test_an_approval_counts_new_approving_answers_in_its_base() -> None:
+    # 1 of 3 approving; more than 1/2: 1+x > (3+x)/2 once x > 1, so 2 more.
+    assert still_needed(measured(Measure.APPROVAL_HEADS, "1", "3", Fraction(1, 2), True)) == 2
+    # At least 3/4 of 3 participants, 1 approving: (1+x) ≥ 3/4 (3+x) once x ≥ 5.
+    assert still_needed(measured(Measure.APPROVAL_HEADS, "1", "3", Fraction(3, 4))) == 5
+    # Nobody answered yet: one approving answer is needed all the same.
+    assert still_needed(measured(Measure.APPROVAL_AREA, "0", "0", Fraction(1, 2), True)) == (
+        Decimal("0.01")
+    )
+    # Every participant must approve and one did not: no new answer mends that.
+    assert still_needed(measured(Measure.APPROVAL_HEADS, "2", "3", Fraction(1))) is None
+
+
+@given(
+    st.sampled_from(list(Measure)),
+    st.integers(0, 40_000),
+    st.integers(0, 40_000),
+    FRACTIONS,
+    st.sampled_from(list(Comparison)),
+)
+def test_what_is_still_needed_is_just_enough(
+    measure: Measure, first: int, second: int, fraction: Fraction, comparison: Comparison
+) -> None:
+    if comparison is Comparison.MORE_THAN and fraction == 1:
+        comparison = Comparison.AT_LEAST
+    low, high = sorted((first, second))
+    step = Decimal("0.01") if measure.in_area else 1
+    figure, base = low * step, high * step
+    threshold = Threshold(measure, fraction, comparison)
+    needed = still_needed(Check(threshold, figure, base, threshold.is_met(figure, base)))
+    grows = 1 if measure.counts_among_answers else 0
+    if needed is None:
+        assert (grows and fraction == 1 and figure < base) or (not grows and base == 0)
+        return
+    if needed == 0:
+        assert threshold.is_met(figure, base)
+        return
+    assert threshold.is_met(figure + needed, base + grows * needed)
+    less = needed - step
+    assert not threshold.is_met(figure + less, base + grows * less)

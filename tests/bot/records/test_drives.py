@@ -57,15 +57,16 @@ async def _open_drive(linli: Linli, sessions: Sessions, told: int) -> int:
         return drive.id
 
 
-async def _pledge_money(client: SandboxClient, owner: Resident, method: str, amount: str) -> str:
+async def _pledge_money(owner: Resident, method: str, amount: str) -> str:
+    """Pledge money by `method`; return what the bot then says (the card, with the pledge
+    recorded on top)."""
     await owner.press("Pledge money")
     assert "How will the money come?" in await text_of(owner)
     await owner.press(method)
-    assert "How much will you pledge" in await text_of(owner)
+    # The choice of method turns into the question of the amount.
+    assert "How much will you pledge" in (await owner.shown(f"Method: {method}."))["text"]
     await owner.send(amount)
-    recorded = await text_of(owner)
-    await owner.next_message()  # the card again, with the new progress
-    return recorded
+    return await text_of(owner)
 
 
 async def test_a_drive_from_shares_to_ledger(
@@ -86,26 +87,29 @@ async def test_a_drive_from_shares_to_ledger(
     assert "Your suggested share: ¥0.00" in await text_of(ground)
 
     # Pledge, then change it; labour, withdrawn, then money; goods.
-    assert "¥11,885.90 by housing provident fund" in await _pledge_money(
-        client, second, "housing provident fund", "11885.90"
-    )
-    assert "¥12,000.00 by direct payment" in await _pledge_money(
-        client, second, "direct payment", "12,000"
-    )
+    first = await _pledge_money(second, "housing provident fund", "11885.90")
+    assert first.startswith("✓ Pledge recorded: ¥11,885.90 by housing provident fund")
+    assert "Your pledge: ¥11,885.90" in first  # with the card, as it is now
+    changed = await _pledge_money(second, "direct payment", "12,000")
+    assert "✓ Pledge recorded: ¥12,000.00 by direct payment" in changed
     await third.press("Pledge labour")
     await text_of(third)
+    await third.send("twenty")  # a mistake: said how to write it, and asked again
+    assert "whole number of hours" in await text_of(third)
     await third.send("20")
     assert "20 hours of work" in await text_of(third)
-    await third.next_message()
     withdrawn = await third.press("Withdraw my pledge")
     assert "withdrawn" in await alert_of(third, withdrawn)
-    assert "You have not pledged yet." in await text_of(third)
-    await _pledge_money(client, third, "housing maintenance fund", "18114.10")
+    await third.shown("You have not pledged yet.")  # the pressed card turns into the new one
+    refused = await _pledge_money(third, "housing maintenance fund", "18114.105")
+    assert "Please send an amount in yuan" in refused  # and the question stands
+    await third.send("18114.10")
+    assert "housing maintenance fund" in await text_of(third)
     await ground.press("Pledge goods")
     await text_of(ground)
     await ground.send("两桶外墙涂料")
-    assert "goods: 两桶外墙涂料" in await text_of(ground)
     card = await text_of(ground)
+    assert "goods: 两桶外墙涂料" in card
     # 30,114.10 of 60,000 pledged: 50 %.
     assert "Pledged ¥30,114.10 of ¥60,000.00:\n▓▓▓▓▓░░░░░ 50%" in card
     assert "Received ¥0.00; 3 of 6 flats have pledged." in card
@@ -154,8 +158,8 @@ async def test_a_drive_from_shares_to_ledger(
         drive = await session.get(Drive, number)
         assert drive is not None
         await close_drive(session, drive)
-    refused = await second.press("Withdraw my pledge")
-    assert "closed" in await alert_of(second, refused)
+    for button in ("Withdraw my pledge", "Pledge goods"):  # nothing is asked in vain
+        assert "closed" in await alert_of(second, await second.press(button))
 
 
 async def test_the_share_is_shown_before_the_linked_vote(
