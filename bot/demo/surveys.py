@@ -18,7 +18,8 @@ from handlers.surveys.notices import announce_opening
 from handlers.surveys.tally_text import tally_text
 from storage.surveys.models import Survey
 from storage.surveys.queries import create_survey, definition_of, open_survey, scope_named
-from storage.surveys.tallies import survey_records, tally_survey
+from storage.surveys.records import survey_records
+from storage.surveys.tallies import tally_survey
 from surveys.voting.templates import load_template, template_text
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -1,7 +1,8 @@
 """A survey's results as files for the committee: a chart (PNG) and a spreadsheet (XLSX).
 
-Both are drawn from a `storage.surveys.tallies.SurveyTally` and the survey's definition; the
-spreadsheet also lists the ballots and the audit trail (`storage.surveys.tallies.SurveyRecords`).
+Both are drawn from a `surveys.voting.results.SurveyTally` and the survey's definition;
+the spreadsheet also lists the ballots and the audit trail
+(`storage.surveys.records.SurveyRecords`).
 Headers are bilingual ("楼栋 Building") and answers are in Chinese, the committee's language.
 A named export lets anyone recompute the tally: every flat of the scope is a row with its area,
 its head and its answers. An anonymous export has no column that points to a flat or a person.
@@ -30,17 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.documents.fonts import cjk_font_path
 from storage.surveys.models import InputKind
-from storage.surveys.tallies import (
-    BallotRecord,
-    ChoiceResult,
-    Decision,
-    NumberResult,
-    OptionCount,
-    PlaceTally,
-    SurveyRecords,
-    SurveyTally,
-    TextResult,
-)
+from storage.surveys.records import BallotRecord, SurveyRecords
 from surveys.voting.decision import (
     Answer,
     BlockReason,
@@ -58,6 +49,15 @@ from surveys.voting.questions import (
     Question,
     Ranking,
     SingleChoice,
+)
+from surveys.voting.results import (
+    ChoiceResult,
+    Decision,
+    NumberResult,
+    OptionCount,
+    PlaceTally,
+    SurveyTally,
+    TextResult,
 )
 from surveys.voting.schema import AnswerPer, Ballots, SurveyDefinition, SurveyKind
 

@@ -1,6 +1,6 @@
 """Survey results computed in SQL: participation, answers per option, decided questions with
-their outcome, and the breakdown by building and unit; plus the records behind them for the
-committee (non-respondents, ballots and the audit trail, for the export).
+their outcome, and the breakdown by building and unit (`surveys.voting.results`). The
+records behind them for the committee are in `storage.surveys.records`.
 
 The counts never load ballots into Python: a handful of GROUP BY queries, whatever the size of
 the scope. Everything here is figures and ids, never translated text.
@@ -25,13 +25,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from decimal import Decimal
-from enum import Enum
-from fractions import Fraction
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -51,11 +47,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Building, Household, Membership, MembershipStatus, Resident, Role, Unit
+from storage.models import Building, Membership, MembershipStatus, Role, Unit
 from storage.surveys.models import (
     Answer,
     AnswerChoice,
-    AnswerEvent,
     Ballot,
     EligibleFlat,
     InputKind,
@@ -63,20 +58,28 @@ from storage.surveys.models import (
     VoteInput,
 )
 from storage.surveys.queries import definition_of
-from storage.surveys.vote_inputs import RecordedInput, inputs_of
-from surveys.voting.answer_codec import decode, encode
 from surveys.voting.decision import Answer as AgreeAnswer
-from surveys.voting.decision import BlockReason, Outcome, Tally, decide
-from surveys.voting.flow import AnswerValue
+from surveys.voting.decision import BlockReason, Tally, decide
 from surveys.voting.questions import (
     RATING_SCALE,
     AgreeQuestion,
     ChoiceQuestion,
     NumberQuestion,
     Question,
-    QuestionType,
     Ranking,
     Rating,
+)
+from surveys.voting.results import (
+    AgreeCounts,
+    ChoiceResult,
+    Decision,
+    NumberResult,
+    OptionCount,
+    Participation,
+    PlaceTally,
+    QuestionResult,
+    SurveyTally,
+    TextResult,
 )
 from surveys.voting.schema import MAX_PLACES, AnswerPer, Ballots, SurveyDefinition
 
@@ -87,139 +90,14 @@ _NUMBER_SPLIT = 10**MAX_PLACES
 _NULL = "null"  # the stored value of a skipped optional question
 
 
-# ---- results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Participation:
-    """Who answered, against the scope as fixed at opening."""
-
-    eligible_flats: int
-    eligible_area: Decimal
-    eligible_heads: int
-    answered_flats: int
-    answered_area: Decimal
-    answered_heads: int
-    respondents: int  # submitted ballots: flats, or residents for a survey answered per person
-
-
-@dataclass(frozen=True)
-class OptionCount:
-    option_id: str  # an option id; a rating's digit; approve / reject / abstain
-    respondents: int  # flats, or residents for a survey answered per person
-    area: Decimal | None  # None for a survey answered per person
-    first_choices: int  # rankings only, else 0
-    points: int  # rankings only (Borda), else 0
-
-
-@dataclass(frozen=True)
-class ChoiceResult:
-    """Single, multiple, ranking, rating and agree questions: every option, in the
-    definition's order, those nobody picked included."""
-
-    question_id: str
-    type: QuestionType
-    answered: int
-    options: tuple[OptionCount, ...]
-
-
-@dataclass(frozen=True)
-class NumberResult:
-    question_id: str
-    answered: int
-    minimum: Decimal | None  # None while nobody answered
-    maximum: Decimal | None
-    total: Decimal  # exact
-    mean: Decimal | None  # rounded to the question's places + 2
-
-
-@dataclass(frozen=True)
-class TextResult:
-    """Texts are counted only; they are read in the export."""
-
-    question_id: str
-    answered: int
-
-
-QuestionResult = ChoiceResult | NumberResult | TextResult
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A decided agree question: its figures and its outcome under its rule, blocks included
-    when the definition's ``blocked_by`` names them."""
-
-    question_id: str
-    tally: Tally
-    outcome: Outcome
-
-
-@dataclass(frozen=True)
-class AgreeCounts:
-    question_id: str
-    approve: int
-    reject: int
-    abstain: int
-
-
-@dataclass(frozen=True)
-class PlaceTally:
-    """Flats of one unit (or of a whole building, ``unit`` None) that answered, and how they
-    answered each decided question. An anonymous survey leaves ``agree`` empty: in a unit with
-    one respondent the counts would tell that flat's answer."""
-
-    building: str
-    unit: str | None
-    eligible_flats: int
-    answered_flats: int
-    agree: tuple[AgreeCounts, ...]
-
-
-@dataclass(frozen=True)
-class SurveyTally:
-    survey_id: int
-    participation: Participation
-    questions: tuple[QuestionResult, ...]  # in the definition's order
-    decisions: tuple[Decision, ...]  # none while the scope is empty (a draft)
-    objections: int  # written objections received, whether or not they block
-    missing_consents: int  # affected flats that have not consented
-    buildings: tuple[PlaceTally, ...]
-    units: tuple[PlaceTally, ...]
-
-    def question(self, question_id: str) -> QuestionResult:
-        return next(result for result in self.questions if result.question_id == question_id)
-
-    def decision(self, question_id: str) -> Decision:
-        return next(each for each in self.decisions if each.question_id == question_id)
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON data: Decimals as strings ("1234.50"), fractions as "2/3", enums as
-        their values."""
-        return _plain(self)
-
-
-def _plain(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {field.name: _plain(getattr(value, field.name)) for field in fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Fraction):
-        return f"{value.numerator}/{value.denominator}"
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
 # ---- SQL building blocks -------------------------------------------------------------------
 
 
-def _cents(area: ColumnElement[Decimal]) -> ColumnElement[int]:
+def cents_of(area: ColumnElement[Decimal]) -> ColumnElement[int]:
     return cast(func.round(area * 10**_AREA_PLACES), BigInteger)
 
 
-def _area(cents: int | Decimal | None) -> Decimal:
+def area_of(cents: int | Decimal | None) -> Decimal:
     return Decimal(int(cents or 0)).scaleb(-_AREA_PLACES)  # 75300 cents: 753.00 m²
 
 
@@ -227,11 +105,11 @@ def _count(value: int | Decimal | None) -> int:
     return int(value or 0)  # SUM gives NULL over no rows, and NUMERIC on PostgreSQL
 
 
-def _submitted_ballots(survey: Survey) -> list[ColumnElement[bool]]:
+def submitted_ballots(survey: Survey) -> list[ColumnElement[bool]]:
     return [Ballot.survey_id == survey.id, Ballot.submitted_at.is_not(None)]
 
 
-def _submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
+def submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
     """Join condition of an eligible flat's submitted ballot, by the ballot's unique key
     (survey, "h:<household id>"): its index makes the join a lookup per flat, where
     ``household_id``, unindexed, would make SQLite scan every ballot for every flat."""
@@ -242,7 +120,7 @@ def _submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
     )
 
 
-def _flat_rows(survey: Survey, definition: SurveyDefinition) -> Subquery:
+def flat_rows(survey: Survey, definition: SurveyDefinition) -> Subquery:
     """One row per eligible flat: household_id, building_id, unit_id, cents, head; ``answered``
     ("yes" or NULL); and ``answer_<i>``, its answer to the i-th decided question or NULL."""
     flat = EligibleFlat
@@ -250,12 +128,12 @@ def _flat_rows(survey: Survey, definition: SurveyDefinition) -> Subquery:
         flat.household_id,
         flat.building_id,
         flat.unit_id,
-        _cents(flat.area).label("cents"),
+        cents_of(flat.area).label("cents"),
         flat.head,
     ]
     query: Select[Any]
     if definition.answer_per is AnswerPer.FLAT:
-        query = select().select_from(flat).outerjoin(Ballot, _submitted_ballot_of(flat))
+        query = select().select_from(flat).outerjoin(Ballot, submitted_ballot_of(flat))
         columns.append(case((Ballot.id.is_not(None), "yes")).label("answered"))
         for index, question in enumerate(definition.decided_questions):
             choice = aliased(AnswerChoice)
@@ -270,7 +148,7 @@ def _flat_rows(survey: Survey, definition: SurveyDefinition) -> Subquery:
             Membership.status == MembershipStatus.ACTIVE,
             Membership.role.in_([Role(role.value) for role in definition.audience]),
             Ballot.resident_id == Membership.resident_id,
-            *_submitted_ballots(survey),
+            *submitted_ballots(survey),
         )
         query = select().select_from(flat)
         columns.append(case((member_answered, "yes")).label("answered"))
@@ -330,13 +208,13 @@ async def _figures(
         p_flats, p_cents, p_heads, a_flats, a_cents, a_heads, r_flats = row[3 + 7 * m : 10 + 7 * m]
         figures.append(
             {
-                "scope_area": _area(scope_cents),
+                "scope_area": area_of(scope_cents),
                 "scope_heads": _count(scope_heads),
                 "scope_flats": _count(scope_flats),
-                "participating_area": _area(p_cents),
+                "participating_area": area_of(p_cents),
                 "participating_heads": _count(p_heads),
                 "participating_flats": _count(p_flats),
-                "approving_area": _area(a_cents),
+                "approving_area": area_of(a_cents),
                 "approving_heads": _count(a_heads),
                 "approving_flats": _count(a_flats),
                 "rejecting_flats": _count(r_flats),
@@ -346,7 +224,7 @@ async def _figures(
 
 
 @lru_cache(maxsize=4096)  # a compound repeats the same few unit names
-def _natural(name: str) -> tuple[tuple[int, str], ...]:
+def natural_key(name: str) -> tuple[tuple[int, str], ...]:
     """Sort key putting 2栋 before 10栋."""
     return tuple(
         (int(part), "") if part.isdigit() else (0, part) for part in re.split(r"(\d+)", name)
@@ -386,7 +264,9 @@ async def _units(
         )
         for building, unit, eligible, answered, *answers in rows
     ]
-    return sorted(units, key=lambda place: (_natural(place.building), _natural(place.unit or "")))
+    return sorted(
+        units, key=lambda place: (natural_key(place.building), natural_key(place.unit or ""))
+    )
 
 
 def _whole_building(units: Sequence[PlaceTally]) -> PlaceTally:
@@ -440,10 +320,10 @@ async def _option_counts(
             func.count(),
             func.sum(choice.rank),
             func.sum(case((choice.rank == 1, 1), else_=0)),
-            func.sum(_cents(EligibleFlat.area)) if per_flat else null(),
+            func.sum(cents_of(EligibleFlat.area)) if per_flat else null(),
         )
         .join(Ballot, Ballot.id == choice.ballot_id)
-        .where(*_submitted_ballots(survey))
+        .where(*submitted_ballots(survey))
         .group_by(choice.question_id, choice.option_id)
     )
     if per_flat:
@@ -460,7 +340,7 @@ async def _option_counts(
         counts[question_id, option_id] = OptionCount(
             option_id=option_id,
             respondents=respondents,
-            area=_area(cents) if per_flat else None,
+            area=area_of(cents) if per_flat else None,
             first_choices=_count(firsts) if top else 0,
             # Σ (top + 1 - rank) over the ballots that ranked the option.
             points=respondents * (top + 1) - _count(rank_sum) if top else 0,
@@ -473,7 +353,7 @@ async def _answered(session: AsyncSession, survey: Survey) -> dict[str, int]:
     rows = await session.execute(
         select(Answer.question_id, func.count())
         .join(Ballot, Ballot.id == Answer.ballot_id)
-        .where(*_submitted_ballots(survey), Answer.value != _NULL)
+        .where(*submitted_ballots(survey), Answer.value != _NULL)
         .group_by(Answer.question_id)
     )
     return {question_id: count for question_id, count in rows}
@@ -500,7 +380,7 @@ async def _number_results(
         )
         .join(Ballot, Ballot.id == Answer.ballot_id)
         .where(
-            *_submitted_ballots(survey),
+            *submitted_ballots(survey),
             Answer.question_id.in_([q.id for q in questions]),
             Answer.value != _NULL,
         )
@@ -529,7 +409,7 @@ async def _survey_counts(session: AsyncSession, survey: Survey) -> tuple[int, in
     """Submitted ballots, written objections, and affected flats without a consent."""
     consent = aliased(VoteInput)
     of_survey = VoteInput.survey_id == survey.id
-    respondents = select(func.count()).select_from(Ballot).where(*_submitted_ballots(survey))
+    respondents = select(func.count()).select_from(Ballot).where(*submitted_ballots(survey))
     objections = select(func.count()).where(of_survey, VoteInput.kind == InputKind.OBJECTION)
     missing = select(func.count(VoteInput.household_id.distinct())).where(
         of_survey,
@@ -599,7 +479,7 @@ async def tally_survey(session: AsyncSession, survey: Survey) -> SurveyTally:
     while answers come in, run it in a SERIALIZABLE transaction for one consistent snapshot
     on PostgreSQL (SQLite transactions are serializable already)."""
     definition = definition_of(survey.definition)
-    flats = _flat_rows(survey, definition)
+    flats = flat_rows(survey, definition)
     figures = await _figures(session, flats, _measured(flats, definition))
     participation = figures[0]
     respondents, objections, missing = await _survey_counts(session, survey)
@@ -632,221 +512,3 @@ async def tally_survey(session: AsyncSession, survey: Survey) -> SurveyTally:
         buildings=tuple(_buildings(units)),
         units=tuple(units),
     )
-
-
-# ---- records for the committee -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FlatOfScope:
-    household_id: int
-    building: str
-    unit: str
-    floor: int
-    room: str
-
-
-def _place_columns() -> tuple[ColumnElement[Any], ...]:
-    """The columns of a `FlatOfScope`, in order, from households, buildings and units."""
-    return (Household.id, Building.name, Unit.name, Household.floor, Household.room)
-
-
-def _flat_order(flat: FlatOfScope) -> tuple[Any, ...]:
-    return (_natural(flat.building), _natural(flat.unit), flat.floor, _natural(flat.room))
-
-
-async def non_respondents(session: AsyncSession, survey: Survey) -> list[FlatOfScope]:
-    """The eligible flats without a submitted ballot, for the committee's door knocking."""
-    flats = _flat_rows(survey, definition_of(survey.definition))
-    rows = await session.execute(
-        select(*_place_columns())
-        .join_from(flats, Household, Household.id == flats.c.household_id)
-        .join(Building, Building.id == Household.building_id)
-        .join(Unit, Unit.id == Household.unit_id)
-        .where(flats.c.answered.is_(None))
-    )
-    return sorted((FlatOfScope(*row) for row in rows), key=_flat_order)
-
-
-@dataclass(frozen=True)
-class VotingFlat:
-    """A flat of a named ballot, with what its vote weighs: area and head."""
-
-    place: FlatOfScope
-    area: Decimal
-    head: str
-
-
-@dataclass(frozen=True)
-class Respondent:
-    resident_id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class BallotRecord:
-    """A row of the export. Named and per flat: every flat of the scope, so that the tally can
-    be recomputed from the rows (a flat that did not submit has no answers). Named and per
-    person: each submitted ballot with its respondent. Anonymous: the answers only."""
-
-    flat: VotingFlat | None
-    respondent: Respondent | None
-    submitted_at: datetime | None
-    answers: Mapping[str, AnswerValue | None]  # submitted ballots only
-
-
-@dataclass(frozen=True)
-class AnswerRecord:
-    """An entry of the audit trail: an answer given, changed, or withdrawn (``withdrawn``:
-    a changed answer hid the question)."""
-
-    flat: FlatOfScope | None
-    respondent: Respondent
-    question_id: str
-    value: AnswerValue | None
-    withdrawn: bool
-    at: datetime
-
-
-@dataclass(frozen=True)
-class SurveyRecords:
-    ballots: tuple[BallotRecord, ...]
-    events: tuple[AnswerRecord, ...]  # empty for an anonymous survey
-    # Objections, affected flats, consents, objections to the result: they can decide an
-    # outcome, so whoever recomputes the tally needs them. No flat for an anonymous survey.
-    inputs: tuple[RecordedInput, ...] = ()
-
-
-async def _submitted_answers(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition
-) -> dict[int, dict[str, AnswerValue | None]]:
-    questions = {question.id: question for question in definition.questions}
-    rows = await session.execute(
-        select(Answer.ballot_id, Answer.question_id, Answer.value)
-        .join(Ballot, Ballot.id == Answer.ballot_id)
-        .where(*_submitted_ballots(survey))
-    )
-    answers: dict[int, dict[str, AnswerValue | None]] = {}
-    for ballot_id, question_id, value in rows:
-        if question_id in questions:
-            answers.setdefault(ballot_id, {})[question_id] = decode(questions[question_id], value)
-    return answers
-
-
-async def _flat_ballots(
-    session: AsyncSession, survey: Survey, answers: Mapping[int, Mapping[str, AnswerValue | None]]
-) -> list[BallotRecord]:
-    rows = await session.execute(
-        select(
-            *_place_columns(),
-            _cents(EligibleFlat.area),
-            EligibleFlat.head,
-            Ballot.id,
-            Ballot.submitted_at,
-        )
-        .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
-        .join(Building, Building.id == Household.building_id)
-        .join(Unit, Unit.id == Household.unit_id)
-        .outerjoin(Ballot, _submitted_ballot_of(EligibleFlat))
-        .where(EligibleFlat.survey_id == survey.id)
-    )
-    places = len(_place_columns())
-    by_place = sorted(
-        ((FlatOfScope(*row[:places]), row[places:]) for row in rows),
-        key=lambda item: _flat_order(item[0]),
-    )
-    return [
-        BallotRecord(
-            VotingFlat(place, _area(cents), head),
-            None,
-            submitted_at,
-            MappingProxyType(dict(answers.get(ballot_id, {}))),
-        )
-        for place, (cents, head, ballot_id, submitted_at) in by_place
-    ]
-
-
-async def _person_ballots(
-    session: AsyncSession, survey: Survey, answers: Mapping[int, Mapping[str, AnswerValue | None]]
-) -> list[BallotRecord]:
-    rows = await session.execute(
-        select(Ballot.id, Ballot.submitted_at, Resident.id, Resident.full_name)
-        .join(Resident, Resident.id == Ballot.resident_id)
-        .where(*_submitted_ballots(survey))
-        .order_by(Ballot.submitted_at, Ballot.id)
-    )
-    return [
-        BallotRecord(
-            None,
-            Respondent(resident_id, name),
-            submitted_at,
-            MappingProxyType(dict(answers[ballot_id])),
-        )
-        for ballot_id, submitted_at, resident_id, name in rows
-    ]
-
-
-def _anonymous_ballots(
-    definition: SurveyDefinition, answers: Mapping[int, Mapping[str, AnswerValue | None]]
-) -> list[BallotRecord]:
-    # Ordered by the answers themselves: ballot ids and times would tell who answered first.
-    def content(ballot: Mapping[str, AnswerValue | None]) -> tuple[str, ...]:
-        return tuple(encode(ballot[q.id]) if q.id in ballot else "" for q in definition.questions)
-
-    return [
-        BallotRecord(None, None, None, MappingProxyType(dict(ballot)))
-        for ballot in sorted(answers.values(), key=content)
-    ]
-
-
-async def _answer_events(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition
-) -> list[AnswerRecord]:
-    questions = {question.id: question for question in definition.questions}
-    rows = await session.execute(
-        select(*_place_columns())
-        .add_columns(
-            Resident.id,
-            Resident.full_name,
-            AnswerEvent.question_id,
-            AnswerEvent.value,
-            AnswerEvent.at,
-        )
-        .select_from(AnswerEvent)
-        .join(Ballot, Ballot.id == AnswerEvent.ballot_id)
-        .join(Resident, Resident.id == AnswerEvent.resident_id)
-        .outerjoin(Household, Household.id == Ballot.household_id)
-        .outerjoin(Building, Building.id == Household.building_id)
-        .outerjoin(Unit, Unit.id == Household.unit_id)
-        .where(AnswerEvent.survey_id == survey.id)
-        .order_by(AnswerEvent.id)
-    )
-    return [
-        AnswerRecord(
-            flat=None if place[0] is None else FlatOfScope(*place),
-            respondent=Respondent(resident_id, name),
-            question_id=question_id,
-            value=None if value is None else decode(questions[question_id], value),
-            withdrawn=value is None,
-            at=at,
-        )
-        for *place, resident_id, name, question_id, value, at in rows
-        if question_id in questions
-    ]
-
-
-async def survey_records(session: AsyncSession, survey: Survey) -> SurveyRecords:
-    """The ballots and the audit trail as the export shows them. For an anonymous survey,
-    nothing that points to a flat or a person: answers only, and no audit trail."""
-    definition = definition_of(survey.definition)
-    answers = await _submitted_answers(session, survey, definition)
-    inputs = tuple(await inputs_of(session, survey))
-    if definition.ballots is Ballots.ANONYMOUS:
-        unnamed = tuple(replace(item, flat="") for item in inputs)
-        return SurveyRecords(tuple(_anonymous_ballots(definition, answers)), (), unnamed)
-    if definition.answer_per is AnswerPer.FLAT:
-        ballots = await _flat_ballots(session, survey, answers)
-    else:
-        ballots = await _person_ballots(session, survey, answers)
-    events = tuple(await _answer_events(session, survey, definition))
-    return SurveyRecords(tuple(ballots), events, inputs)

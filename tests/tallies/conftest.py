@@ -31,9 +31,10 @@ from storage.surveys.queries import (
     record_answer,
     scope_named,
 )
-from storage.surveys.tallies import SurveyTally, tally_survey
+from storage.surveys.tallies import tally_survey
 from surveys.joining.register import RegisterFlat
 from surveys.voting.flow import validate_answer
+from surveys.voting.results import SurveyTally
 
 COMPOUND = "幸福里"
 

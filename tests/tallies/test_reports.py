@@ -17,8 +17,10 @@ from bot.documents.reports import AGREE, chart_png, export_xlsx, question_header
 from storage.models import Role
 from storage.surveys.models import Survey
 from storage.surveys.queries import definition_of
-from storage.surveys.tallies import SurveyTally, survey_records, tally_survey
+from storage.surveys.records import survey_records
+from storage.surveys.tallies import tally_survey
 from surveys.voting.decision import Answer, FlatBallot, tally
+from surveys.voting.results import SurveyTally
 from tests.tallies.conftest import (
     Flat,
     answer,
