@@ -17,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Building, Household, Resident, Unit
 from storage.surveys.models import Answer, AnswerEvent, Ballot, EligibleFlat, Survey
 from storage.surveys.queries import definition_of
-from storage.surveys.tallies import (
+from storage.surveys.tally_sql import (
     area_of,
-    cents_of,
-    flat_rows,
+    flat_answered,
     natural_key,
     submitted_ballot_of,
     submitted_ballots,
@@ -51,13 +50,15 @@ def _flat_order(flat: FlatOfScope) -> tuple[Any, ...]:
 
 async def non_respondents(session: AsyncSession, survey: Survey) -> list[FlatOfScope]:
     """The eligible flats without a submitted ballot, for the committee's door knocking."""
-    flats = flat_rows(survey, definition_of(survey.definition))
     rows = await session.execute(
         select(*_place_columns())
-        .join_from(flats, Household, Household.id == flats.c.household_id)
+        .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
         .join(Building, Building.id == Household.building_id)
         .join(Unit, Unit.id == Household.unit_id)
-        .where(flats.c.answered.is_(None))
+        .where(
+            EligibleFlat.survey_id == survey.id,
+            ~flat_answered(survey, definition_of(survey.definition)),
+        )
     )
     return sorted((FlatOfScope(*row) for row in rows), key=_flat_order)
 
@@ -133,7 +134,7 @@ async def _flat_ballots(
     rows = await session.execute(
         select(
             *_place_columns(),
-            cents_of(EligibleFlat.area),
+            EligibleFlat.cents,
             EligibleFlat.head,
             Ballot.id,
             Ballot.submitted_at,

@@ -10,11 +10,16 @@ Choices made here:
 - A ballot counts once it is **submitted** (``submitted_at`` set: every required question it
   shows is answered). A ballot still being filled in, or one reopened by a change that shows a
   new required question, counts nowhere, not even in participation: it is not yet a vote.
+- The scope's totals (flats, area, heads) and each flat's weight are fixed at opening
+  (`storage.surveys.queries.open_survey`): a tally reads them and never groups the scope again.
+  A flat's ballot carries its unit and area, so that participation, every option with its
+  area and the breakdown by unit come from ballots and answers alone, as a bare count would.
 - Areas are summed as whole cents (the register keeps 0.01 m²), so that the sums are exact on
   SQLite too, which stores NUMERIC as binary floating point.
-- Heads are `EligibleFlat.head` ("d", "o:<owner key>", "f:<flat id>"), fixed at opening, and are
-  counted as `surveys.voting.decision.tally` counts them: a head participates when any of its flats
-  answered, and approves when every one of its flats that answered approved.
+- Heads are counted as `surveys.voting.decision.tally` counts them: a head participates when
+  any of its flats answered, and approves when every one of its flats that answered approved.
+  A flat whose head holds no other flat of the scope is its own head, so only the few flats
+  of shared heads (``EligibleFlat.shared``) are grouped; the rest count as flats.
 - Rankings are scored by Borda count over the ``top`` k places: first place earns k points,
   second k - 1, ..., k-th place 1.
 - For a survey answered per person, a flat counts as answered when one of its active members
@@ -23,47 +28,35 @@ Choices made here:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from functools import lru_cache
-from typing import Any
+from functools import partial
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Select,
-    String,
-    Subquery,
-    case,
-    cast,
-    exists,
-    func,
-    literal,
-    null,
-    select,
-)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from storage.models import Building, Membership, MembershipStatus, Role, Unit
-from storage.surveys.models import (
-    Answer,
-    AnswerChoice,
-    Ballot,
-    EligibleFlat,
-    InputKind,
-    Survey,
-    VoteInput,
-)
+from storage.surveys.models import Survey
 from storage.surveys.queries import definition_of
+from storage.surveys.tally_sql import (
+    SharedHeads,
+    answered_counts,
+    answered_flats,
+    area_of,
+    count_of,
+    input_counts,
+    number_results,
+    option_counts,
+    shared_heads,
+    submitted_count,
+    unit_tallies,
+)
 from surveys.voting.decision import Answer as AgreeAnswer
 from surveys.voting.decision import BlockReason, Tally, decide
 from surveys.voting.questions import (
     RATING_SCALE,
     AgreeQuestion,
     ChoiceQuestion,
+    MultipleChoice,
     NumberQuestion,
     Question,
     Ranking,
@@ -81,192 +74,7 @@ from surveys.voting.results import (
     SurveyTally,
     TextResult,
 )
-from surveys.voting.schema import MAX_PLACES, AnswerPer, Ballots, SurveyDefinition
-
-_AREA_PLACES = 2  # the register keeps areas to 0.01 m²
-# Number answers are summed as integers scaled by 10^places; each is split at 10^MAX_PLACES into
-# a quotient and a remainder summed apart, so that no sum can overflow a 64-bit integer.
-_NUMBER_SPLIT = 10**MAX_PLACES
-_NULL = "null"  # the stored value of a skipped optional question
-
-
-# ---- SQL building blocks -------------------------------------------------------------------
-
-
-def cents_of(area: ColumnElement[Decimal]) -> ColumnElement[int]:
-    return cast(func.round(area * 10**_AREA_PLACES), BigInteger)
-
-
-def area_of(cents: int | Decimal | None) -> Decimal:
-    return Decimal(int(cents or 0)).scaleb(-_AREA_PLACES)  # 75300 cents: 753.00 m²
-
-
-def _count(value: int | Decimal | None) -> int:
-    return int(value or 0)  # SUM gives NULL over no rows, and NUMERIC on PostgreSQL
-
-
-def submitted_ballots(survey: Survey) -> list[ColumnElement[bool]]:
-    return [Ballot.survey_id == survey.id, Ballot.submitted_at.is_not(None)]
-
-
-def submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
-    """Join condition of an eligible flat's submitted ballot, by the ballot's unique key
-    (survey, "h:<household id>"): its index makes the join a lookup per flat, where
-    ``household_id``, unindexed, would make SQLite scan every ballot for every flat."""
-    return (
-        (Ballot.survey_id == flat.survey_id)
-        & (Ballot.respondent == literal("h:") + cast(flat.household_id, String))
-        & Ballot.submitted_at.is_not(None)
-    )
-
-
-def flat_rows(survey: Survey, definition: SurveyDefinition) -> Subquery:
-    """One row per eligible flat: household_id, building_id, unit_id, cents, head; ``answered``
-    ("yes" or NULL); and ``answer_<i>``, its answer to the i-th decided question or NULL."""
-    flat = EligibleFlat
-    columns: list[ColumnElement[Any]] = [
-        flat.household_id,
-        flat.building_id,
-        flat.unit_id,
-        cents_of(flat.area).label("cents"),
-        flat.head,
-    ]
-    query: Select[Any]
-    if definition.answer_per is AnswerPer.FLAT:
-        query = select().select_from(flat).outerjoin(Ballot, submitted_ballot_of(flat))
-        columns.append(case((Ballot.id.is_not(None), "yes")).label("answered"))
-        for index, question in enumerate(definition.decided_questions):
-            choice = aliased(AnswerChoice)
-            query = query.outerjoin(
-                choice, (choice.ballot_id == Ballot.id) & (choice.question_id == question.id)
-            )
-            columns.append(choice.option_id.label(f"answer_{index}"))
-    else:
-        # Decided questions count flats, so a survey answered per person has none.
-        member_answered = exists().where(
-            Membership.household_id == flat.household_id,
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.role.in_([Role(role.value) for role in definition.audience]),
-            Ballot.resident_id == Membership.resident_id,
-            *submitted_ballots(survey),
-        )
-        query = select().select_from(flat)
-        columns.append(case((member_answered, "yes")).label("answered"))
-    return query.add_columns(*columns).where(flat.survey_id == survey.id).subquery("flats")
-
-
-def _measured(flats: Subquery, definition: SurveyDefinition) -> list[ColumnElement[Any]]:
-    """The columns tallied like a vote: each decided question, or else whether the flat
-    answered. A decided question is required and put to everyone (`surveys.voting.schema`), so the
-    flats that answered it are exactly those that submitted: its participation is the
-    survey's, and measuring both would only double the work."""
-    decided = definition.decided_questions
-    return [flats.c[f"answer_{i}"] for i in range(len(decided))] or [flats.c.answered]
-
-
-_Figures = dict[str, Any]  # the keyword arguments of a `Tally`
-
-
-async def _figures(
-    session: AsyncSession, flats: Subquery, measured: Sequence[ColumnElement[Any]]
-) -> list[_Figures]:
-    """The figures of a `Tally` per measured column, with the head rule of
-    `surveys.voting.decision.tally`: group the flats by head; a head participates when it has an
-    answer, and approves when all its answers approve. One query for all columns."""
-    cents = flats.c.cents
-    per_head: list[ColumnElement[Any]] = [
-        func.count().label("flats"),
-        func.sum(cents).label("cents"),
-    ]
-    for m, answer in enumerate(measured):
-        approves = answer == AgreeAnswer.APPROVE.value
-        per_head += [
-            func.count(answer).label(f"p{m}"),
-            func.sum(case((answer.is_not(None), cents), else_=0)).label(f"pc{m}"),
-            func.sum(case((approves, 1), else_=0)).label(f"a{m}"),
-            func.sum(case((approves, cents), else_=0)).label(f"ac{m}"),
-            func.sum(case((answer == AgreeAnswer.REJECT.value, 1), else_=0)).label(f"r{m}"),
-        ]
-    heads = select(*per_head).group_by(flats.c.head).subquery("heads")
-    h = heads.c
-    totals: list[ColumnElement[Any]] = [func.count(), func.sum(h.flats), func.sum(h.cents)]
-    for m in range(len(measured)):
-        participates = h[f"p{m}"] > 0
-        totals += [
-            func.sum(h[f"p{m}"]),
-            func.sum(h[f"pc{m}"]),
-            func.sum(case((participates, 1), else_=0)),
-            func.sum(h[f"a{m}"]),
-            func.sum(h[f"ac{m}"]),
-            func.sum(case((participates & (h[f"a{m}"] == h[f"p{m}"]), 1), else_=0)),
-            func.sum(h[f"r{m}"]),
-        ]
-    row = (await session.execute(select(*totals))).one()
-    scope_heads, scope_flats, scope_cents = row[:3]
-    figures = []
-    for m in range(len(measured)):
-        p_flats, p_cents, p_heads, a_flats, a_cents, a_heads, r_flats = row[3 + 7 * m : 10 + 7 * m]
-        figures.append(
-            {
-                "scope_area": area_of(scope_cents),
-                "scope_heads": _count(scope_heads),
-                "scope_flats": _count(scope_flats),
-                "participating_area": area_of(p_cents),
-                "participating_heads": _count(p_heads),
-                "participating_flats": _count(p_flats),
-                "approving_area": area_of(a_cents),
-                "approving_heads": _count(a_heads),
-                "approving_flats": _count(a_flats),
-                "rejecting_flats": _count(r_flats),
-            }
-        )
-    return figures
-
-
-@lru_cache(maxsize=4096)  # a compound repeats the same few unit names
-def natural_key(name: str) -> tuple[tuple[int, str], ...]:
-    """Sort key putting 2栋 before 10栋."""
-    return tuple(
-        (int(part), "") if part.isdigit() else (0, part) for part in re.split(r"(\d+)", name)
-    )
-
-
-async def _units(
-    session: AsyncSession, flats: Subquery, definition: SurveyDefinition
-) -> list[PlaceTally]:
-    decided = definition.decided_questions if definition.ballots is Ballots.NAMED else ()
-    counts: list[ColumnElement[Any]] = [func.count(), func.count(flats.c.answered)]
-    for index in range(len(decided)):
-        answer = flats.c[f"answer_{index}"]
-        counts += [func.sum(case((answer == choice.value, 1), else_=0)) for choice in AgreeAnswer]
-    # Grouped by ids first, named after: grouping 50,000 rows by names would sort them all.
-    per_unit = (
-        select(flats.c.building_id, flats.c.unit_id, *counts)
-        .group_by(flats.c.building_id, flats.c.unit_id)
-        .subquery("per_unit")
-    )
-    named = list(per_unit.c)[2:]
-    rows = await session.execute(
-        select(Building.name, Unit.name, *named)
-        .join_from(per_unit, Building, Building.id == per_unit.c.building_id)
-        .join(Unit, Unit.id == per_unit.c.unit_id)
-    )
-    units = [
-        PlaceTally(
-            building=building,
-            unit=unit,
-            eligible_flats=eligible,
-            answered_flats=answered,
-            agree=tuple(
-                AgreeCounts(question.id, *map(_count, answers[3 * i : 3 * i + 3]))
-                for i, question in enumerate(decided)
-            ),
-        )
-        for building, unit, eligible, answered, *answers in rows
-    ]
-    return sorted(
-        units, key=lambda place: (natural_key(place.building), natural_key(place.unit or ""))
-    )
+from surveys.voting.schema import AnswerPer, SurveyDefinition
 
 
 def _whole_building(units: Sequence[PlaceTally]) -> PlaceTally:
@@ -307,126 +115,11 @@ def _option_ids(question: Question) -> tuple[str, ...] | None:
     return None
 
 
-async def _option_counts(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition
-) -> dict[tuple[str, str], OptionCount]:
-    """Per (question, option): respondents, area (per flat), first choices and Borda points."""
-    choice = AnswerChoice
-    per_flat = definition.answer_per is AnswerPer.FLAT
-    query = (
-        select(
-            choice.question_id,
-            choice.option_id,
-            func.count(),
-            func.sum(choice.rank),
-            func.sum(case((choice.rank == 1, 1), else_=0)),
-            func.sum(cents_of(EligibleFlat.area)) if per_flat else null(),
-        )
-        .join(Ballot, Ballot.id == choice.ballot_id)
-        .where(*submitted_ballots(survey))
-        .group_by(choice.question_id, choice.option_id)
-    )
-    if per_flat:
-        query = query.join(
-            EligibleFlat,
-            (EligibleFlat.survey_id == Ballot.survey_id)
-            & (EligibleFlat.household_id == Ballot.household_id),
-        )
-    tops = {q.id: q.top for q in definition.questions if isinstance(q, Ranking)}
-    counts = {}
-    rows = await session.execute(query)
-    for question_id, option_id, respondents, rank_sum, firsts, cents in rows:
-        top = tops.get(question_id)
-        counts[question_id, option_id] = OptionCount(
-            option_id=option_id,
-            respondents=respondents,
-            area=area_of(cents) if per_flat else None,
-            first_choices=_count(firsts) if top else 0,
-            # Σ (top + 1 - rank) over the ballots that ranked the option.
-            points=respondents * (top + 1) - _count(rank_sum) if top else 0,
-        )
-    return counts
-
-
-async def _answered(session: AsyncSession, survey: Survey) -> dict[str, int]:
-    """Submitted ballots that answered each question (a skipped optional question is not)."""
-    rows = await session.execute(
-        select(Answer.question_id, func.count())
-        .join(Ballot, Ballot.id == Answer.ballot_id)
-        .where(*submitted_ballots(survey), Answer.value != _NULL)
-        .group_by(Answer.question_id)
-    )
-    return {question_id: count for question_id, count in rows}
-
-
-async def _number_results(
-    session: AsyncSession,
-    survey: Survey,
-    questions: Sequence[NumberQuestion],
-    answered: Mapping[str, int],
-) -> dict[str, NumberResult]:
-    if not questions:
-        return {}
-    # A number is stored quantized to its question's places, as the JSON string "-12.50":
-    # without the quotes and the point it is the exact integer -1250 (× 10^-places).
-    scaled = cast(func.replace(func.replace(Answer.value, '"', ""), ".", ""), BigInteger)
-    rows = await session.execute(
-        select(
-            Answer.question_id,
-            func.min(scaled),
-            func.max(scaled),
-            func.sum(scaled // _NUMBER_SPLIT),
-            func.sum(scaled % _NUMBER_SPLIT),
-        )
-        .join(Ballot, Ballot.id == Answer.ballot_id)
-        .where(
-            *submitted_ballots(survey),
-            Answer.question_id.in_([q.id for q in questions]),
-            Answer.value != _NULL,
-        )
-        .group_by(Answer.question_id)
-    )
-    found = {question_id: rest for question_id, *rest in rows}
-    results = {}
-    for question in questions:
-        low, high, quotients, remainders = found.get(question.id, (None, None, 0, 0))
-        places = question.places
-        count = answered.get(question.id, 0)
-        total = Decimal(_count(quotients) * _NUMBER_SPLIT + _count(remainders)).scaleb(-places)
-        mean_step = Decimal(1).scaleb(-places - 2)
-        results[question.id] = NumberResult(
-            question_id=question.id,
-            answered=count,
-            minimum=None if low is None else Decimal(int(low)).scaleb(-places),
-            maximum=None if high is None else Decimal(int(high)).scaleb(-places),
-            total=total,
-            mean=(total / count).quantize(mean_step) if count else None,
-        )
-    return results
-
-
-async def _survey_counts(session: AsyncSession, survey: Survey) -> tuple[int, int, int]:
-    """Submitted ballots, written objections, and affected flats without a consent."""
-    consent = aliased(VoteInput)
-    of_survey = VoteInput.survey_id == survey.id
-    respondents = select(func.count()).select_from(Ballot).where(*submitted_ballots(survey))
-    objections = select(func.count()).where(of_survey, VoteInput.kind == InputKind.OBJECTION)
-    missing = select(func.count(VoteInput.household_id.distinct())).where(
-        of_survey,
-        VoteInput.kind == InputKind.AFFECTED,
-        ~exists().where(
-            consent.survey_id == survey.id,
-            consent.household_id == VoteInput.household_id,
-            consent.kind == InputKind.CONSENT,
-        ),
-    )
-    row = await session.execute(
-        select(
-            respondents.scalar_subquery(), objections.scalar_subquery(), missing.scalar_subquery()
-        )
-    )
-    submitted, written, unconsented = row.one()
-    return submitted, written, unconsented
+def _counted_by_choices(question: Question) -> bool:
+    """Whether the ballots that answered the question are its options' counts added up: one
+    choice per answer (single, agree, rating), one first place per ranking. A multiple choice
+    has several choices, numbers and texts none: those are counted from the answers."""
+    return _option_ids(question) is not None and not isinstance(question, MultipleChoice)
 
 
 def _results(
@@ -445,9 +138,12 @@ def _results(
                 options.get((question.id, option), replace(nobody, option_id=option))
                 for option in option_ids
             )
-            results.append(
-                ChoiceResult(question.id, question.type, answered.get(question.id, 0), counts)
-            )
+            if _counted_by_choices(question):
+                ranking = isinstance(question, Ranking)
+                count = sum(o.first_choices if ranking else o.respondents for o in counts)
+            else:
+                count = answered.get(question.id, 0)
+            results.append(ChoiceResult(question.id, question.type, count, counts))
         elif isinstance(question, NumberQuestion):
             results.append(numbers[question.id])
         else:
@@ -455,11 +151,11 @@ def _results(
     return tuple(results)
 
 
-def _decisions(
-    definition: SurveyDefinition, figures: Sequence[_Figures], objections: int, missing: int
-) -> tuple[Decision, ...]:
-    """Each decided question's outcome; objections and missing consents block only where
-    the definition's ``blocked_by`` names them."""
+def _decide(
+    definition: SurveyDefinition, objections: int, missing: int, question_id: str, tally: Tally
+) -> Decision:
+    """A decided question's outcome under its rule; objections and missing consents block only
+    where the definition's ``blocked_by`` names them."""
     blocking = definition.blocked_by
     blocks = {
         "blocking_objections": objections if BlockReason.WRITTEN_OBJECTIONS in blocking else 0,
@@ -467,11 +163,83 @@ def _decisions(
         if BlockReason.MISSING_AFFECTED_CONSENTS in blocking
         else 0,
     }
-    decisions = []
-    for question, each in zip(definition.decided_questions, figures, strict=True):
-        tally = Tally(**each)
-        decisions.append(Decision(question.id, tally, decide(question.rule, tally, **blocks)))
-    return tuple(decisions)
+    question = definition.question(question_id)
+    assert isinstance(question, AgreeQuestion)
+    return Decision(question_id, tally, decide(question.rule, tally, **blocks))
+
+
+def _tally(
+    survey: Survey,
+    question: AgreeQuestion,
+    options: Mapping[tuple[str, str], OptionCount],
+    shared: SharedHeads,
+) -> Tally:
+    """A decided question's figures: the scope's as fixed at opening; flats and area from its
+    options."""
+    nobody = OptionCount("", 0, Decimal(0), 0, 0)
+    approve, reject, abstain = (options.get((question.id, a.value), nobody) for a in AgreeAnswer)
+    participating = (approve, reject, abstain)
+    flats = sum(o.respondents for o in participating)
+    # A flat of a head of its own is that head: heads are flats, less the flats of shared
+    # heads, plus those heads as the rule counts them.
+    return Tally(
+        scope_area=area_of(survey.scope_cents),
+        scope_heads=count_of(survey.scope_heads),
+        scope_flats=count_of(survey.scope_flats),
+        participating_area=sum((o.area or Decimal(0) for o in participating), Decimal(0)),
+        participating_heads=flats - shared.flats + shared.heads,
+        participating_flats=flats,
+        approving_area=approve.area or Decimal(0),
+        approving_heads=approve.respondents - shared.approving_flats + shared.approving_heads,
+        approving_flats=approve.respondents,
+        rejecting_flats=reject.respondents,
+    )
+
+
+async def _counted(
+    session: AsyncSession,
+    survey: Survey,
+    definition: SurveyDefinition,
+    decision: Callable[[str, Tally], Decision],
+    inputs: tuple[int, int],
+) -> SurveyTally:
+    answered = answered_flats(survey, definition)
+    units, totals = await unit_tallies(session, survey, definition, answered)
+    having_answered, *per_question = await shared_heads(session, definition, answered)
+    options = await option_counts(session, survey, definition)
+    apart = [q for q in definition.questions if not _counted_by_choices(q)]
+    answered_by = await answered_counts(session, survey, apart)
+    numbers = [q for q in definition.questions if isinstance(q, NumberQuestion)]
+    per_flat = definition.answer_per is AnswerPer.FLAT
+    return SurveyTally(
+        survey_id=survey.id,
+        participation=Participation(
+            eligible_flats=count_of(survey.scope_flats),
+            eligible_area=area_of(survey.scope_cents),
+            eligible_heads=count_of(survey.scope_heads),
+            answered_flats=totals.flats,
+            answered_area=area_of(totals.cents),
+            answered_heads=totals.flats - having_answered.flats + having_answered.heads,
+            respondents=totals.flats if per_flat else await submitted_count(session, survey),
+        ),
+        questions=_results(
+            definition,
+            options,
+            answered_by,
+            await number_results(session, survey, numbers, answered_by),
+        ),
+        # An empty scope decides nothing (and `Tally` refuses one).
+        decisions=tuple(
+            decision(question.id, _tally(survey, question, options, shared))
+            for question, shared in zip(definition.decided_questions, per_question, strict=True)
+        )
+        if survey.scope_flats
+        else (),
+        objections=inputs[0],
+        missing_consents=inputs[1],
+        buildings=tuple(_buildings(units)),
+        units=tuple(units),
+    )
 
 
 async def tally_survey(session: AsyncSession, survey: Survey) -> SurveyTally:
@@ -479,36 +247,6 @@ async def tally_survey(session: AsyncSession, survey: Survey) -> SurveyTally:
     while answers come in, run it in a SERIALIZABLE transaction for one consistent snapshot
     on PostgreSQL (SQLite transactions are serializable already)."""
     definition = definition_of(survey.definition)
-    flats = flat_rows(survey, definition)
-    figures = await _figures(session, flats, _measured(flats, definition))
-    participation = figures[0]
-    respondents, objections, missing = await _survey_counts(session, survey)
-    answered = await _answered(session, survey)
-    numbers = [q for q in definition.questions if isinstance(q, NumberQuestion)]
-    units = await _units(session, flats, definition)
-    return SurveyTally(
-        survey_id=survey.id,
-        participation=Participation(
-            eligible_flats=participation["scope_flats"],
-            eligible_area=participation["scope_area"],
-            eligible_heads=participation["scope_heads"],
-            answered_flats=participation["participating_flats"],
-            answered_area=participation["participating_area"],
-            answered_heads=participation["participating_heads"],
-            respondents=respondents,
-        ),
-        questions=_results(
-            definition,
-            await _option_counts(session, survey, definition),
-            answered,
-            await _number_results(session, survey, numbers, answered),
-        ),
-        # An empty scope decides nothing (and `Tally` refuses one).
-        decisions=_decisions(definition, figures, objections, missing)
-        if definition.decided_questions and participation["scope_flats"]
-        else (),
-        objections=objections,
-        missing_consents=missing,
-        buildings=tuple(_buildings(units)),
-        units=tuple(units),
-    )
+    inputs = await input_counts(session, survey)
+    decision = partial(_decide, definition, *inputs)
+    return await _counted(session, survey, definition, decision, inputs)
