@@ -24,18 +24,28 @@ Choices made here:
   second k - 1, ..., k-th place 1.
 - For a survey answered per person, a flat counts as answered when one of its active members
   in the audience has submitted a ballot; option counts are of residents, with no area.
+- A closed survey's figures cannot change: they are computed once and kept (`KeptTally`), with
+  when and from how many ballots. What may still arrive after the close, paper objections and
+  consents (until the result is published), is read anew each time and the outcome decided
+  again; objections to a published result are not part of the tally. A kept tally is
+  recomputed if an answer was recorded after it (a change that was committing as the survey
+  closed): the latest answer event is kept with it and compared, one index lookup.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.surveys.models import Survey
+from storage.models import utcnow
+from storage.surveys.models import AnswerEvent, KeptTally, Survey, SurveyStatus
 from storage.surveys.queries import definition_of
 from storage.surveys.tally_sql import (
     SharedHeads,
@@ -75,6 +85,8 @@ from surveys.voting.results import (
     TextResult,
 )
 from surveys.voting.schema import AnswerPer, SurveyDefinition
+
+_FINAL = (SurveyStatus.CLOSED, SurveyStatus.PUBLISHED)  # no ballot changes any more
 
 
 def _whole_building(units: Sequence[PlaceTally]) -> PlaceTally:
@@ -242,11 +254,40 @@ async def _counted(
     )
 
 
+async def _keep(
+    session: AsyncSession, survey: Survey, result: SurveyTally, last_event: int | None
+) -> None:
+    kept = KeptTally(
+        survey_id=survey.id,
+        computed_at=utcnow(),
+        ballots=result.participation.respondents,
+        last_event_id=last_event,
+        figures=json.dumps(result.to_json(), ensure_ascii=False),
+    )
+    try:
+        async with session.begin_nested():
+            await session.merge(kept)
+    except IntegrityError:
+        pass  # kept a moment ago by a concurrent tally of the same survey, from the same ballots
+
+
 async def tally_survey(session: AsyncSession, survey: Survey) -> SurveyTally:
-    """The results of a survey as they stand, from its submitted ballots. Several queries:
-    while answers come in, run it in a SERIALIZABLE transaction for one consistent snapshot
-    on PostgreSQL (SQLite transactions are serializable already)."""
+    """The results of a survey as they stand, from its submitted ballots; for a closed survey,
+    from the figures kept at the first tally after the close. Several queries: while answers
+    come in, run it in a SERIALIZABLE transaction for one consistent snapshot on PostgreSQL
+    (SQLite transactions are serializable already)."""
     definition = definition_of(survey.definition)
     inputs = await input_counts(session, survey)
     decision = partial(_decide, definition, *inputs)
-    return await _counted(session, survey, definition, decision, inputs)
+    if survey.status not in _FINAL:
+        return await _counted(session, survey, definition, decision, inputs)
+    last_event = await session.scalar(
+        select(func.max(AnswerEvent.id)).where(AnswerEvent.survey_id == survey.id)
+    )
+    kept = await session.get(KeptTally, survey.id)
+    if kept is not None and kept.last_event_id == last_event:
+        figures = SurveyTally.from_json(json.loads(kept.figures), decision)
+        return replace(figures, objections=inputs[0], missing_consents=inputs[1])
+    result = await _counted(session, survey, definition, decision, inputs)
+    await _keep(session, survey, result, last_event)
+    return result

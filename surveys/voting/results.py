@@ -1,9 +1,11 @@
 """What a survey's tally is made of: participation against the scope, each question's
 result, each decided question's figures and outcome, and the breakdown by building and unit.
-Figures and ids only, never translated text; `SurveyTally.to_json` gives them as plain data."""
+Figures and ids only, never translated text; `SurveyTally.to_json` gives them as plain data,
+and `SurveyTally.from_json` takes them back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from enum import Enum
@@ -121,6 +123,35 @@ class SurveyTally:
         their values."""
         return _plain(self)
 
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any], decide: Callable[[str, Tally], Decision]
+    ) -> SurveyTally:
+        """The tally `to_json` gave. Outcomes are not read back: ``decide`` decides each
+        question again from its figures, under the rules and the inputs of now."""
+        return cls(
+            survey_id=data["survey_id"],
+            participation=Participation(
+                **_decimals(data["participation"], "eligible_area", "answered_area")
+            ),
+            questions=tuple(_question(each) for each in data["questions"]),
+            decisions=tuple(
+                decide(
+                    each["question_id"],
+                    Tally(
+                        **_decimals(
+                            each["tally"], "scope_area", "participating_area", "approving_area"
+                        )
+                    ),
+                )
+                for each in data["decisions"]
+            ),
+            objections=data["objections"],
+            missing_consents=data["missing_consents"],
+            buildings=tuple(_place(each) for each in data["buildings"]),
+            units=tuple(_place(each) for each in data["units"]),
+        )
+
 
 def _plain(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
@@ -134,3 +165,26 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
     return value
+
+
+def _decimals(data: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """``data`` with the named values, strings in JSON, as Decimals again."""
+    return {
+        name: Decimal(value) if name in names and value is not None else value
+        for name, value in data.items()
+    }
+
+
+def _question(data: Mapping[str, Any]) -> QuestionResult:
+    if "options" in data:
+        options = tuple(OptionCount(**_decimals(each, "area")) for each in data["options"])
+        return ChoiceResult(
+            data["question_id"], QuestionType(data["type"]), data["answered"], options
+        )
+    if "total" in data:
+        return NumberResult(**_decimals(data, "minimum", "maximum", "total", "mean"))
+    return TextResult(**data)
+
+
+def _place(data: Mapping[str, Any]) -> PlaceTally:
+    return PlaceTally(**{**data, "agree": tuple(AgreeCounts(**each) for each in data["agree"])})
