@@ -1,6 +1,10 @@
 """The migration stairway: every revision upgrades and downgrades cleanly on both backends;
 and what a migration fills in for the data already there."""
 
+import json
+import subprocess
+import sys
+
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
@@ -23,6 +27,40 @@ async def test_stairway(engine: AsyncEngine) -> None:
         await migrate.downgrade(engine, previous or "base")
         await migrate.upgrade(engine, revision)
         assert await migrate.current_revision(engine) == revision
+
+
+def test_the_head_revision_is_read_from_the_files_as_alembic_reads_it() -> None:
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    assert migrate.head_revision() == script.get_current_head()
+
+
+# A process that starts as `linli run` does: the app, the schema check, a query.
+STARTED = """
+import asyncio, json, sys
+import bot.app, bot.cli
+from sqlalchemy import text
+from storage.db import create_engine
+from storage.migrate import ensure_current
+
+async def start(url):
+    engine = create_engine(url)
+    await ensure_current(engine)
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    await engine.dispose()
+
+asyncio.run(start(sys.argv[1]))
+print(json.dumps([name for name in ("alembic", "asyncpg", "aiosqlite") if name in sys.modules]))
+"""
+
+
+def test_a_started_process_loads_its_own_driver_and_not_alembic(database_url: str) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", STARTED, database_url], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    own = "aiosqlite" if database_url.startswith("sqlite") else "asyncpg"
+    assert json.loads(run.stdout) == [own]
 
 
 async def test_unmigrated_database_says_what_to_run(engine: AsyncEngine) -> None:
