@@ -69,7 +69,7 @@ def build_dispatcher(
     ResidentLocale(i18n).setup(dispatcher)
     dispatcher["join_key"] = settings.secret_key
     dispatcher["zone"] = zone
-    dispatcher["render_chart"] = renderer("bot.documents.reports", "chart_png")
+    dispatcher["render_chart"] = renderer("bot.documents.charts", "chart_png")
     dispatcher["render_export"] = partial(renderer("bot.documents.reports", "export_xlsx"), tz=zone)
     dispatcher["render_ledger"] = renderer("bot.documents.records_xlsx", "ledger_xlsx")
     dispatcher["render_complaints"] = renderer("bot.documents.records_xlsx", "complaints_xlsx")

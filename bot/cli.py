@@ -530,7 +530,8 @@ def tally(number: int, as_json: bool) -> None:
 def export(number: int, out: Path, chart: Path | None) -> None:
     """Export survey NUMBER for the committee. Named ballots list every flat of the scope
     with its area, owner head and answers, so that anyone can recompute the tally."""
-    from bot.documents.reports import chart_png, export_xlsx
+    from bot.documents.charts import chart_png
+    from bot.documents.reports import export_xlsx
     from storage.surveys.models import Survey
     from storage.surveys.queries import definition_of
     from storage.surveys.records import SurveyRecords, survey_records

@@ -11,7 +11,8 @@ from pathlib import Path
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.documents.reports import chart_png, export_xlsx
+from bot.documents.charts import chart_png
+from bot.documents.reports import export_xlsx
 from bot.sandbox import Resident, SandboxClient
 from bot.settings import Settings
 from handlers.surveys.notices import announce_opening

@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.documents.reports import AGREE, chart_png, export_xlsx, question_header, summary_text
+from bot.documents.charts import chart_png
+from bot.documents.labels import AGREE
+from bot.documents.reports import export_xlsx, question_header, summary_text
 from storage.models import Role
 from storage.surveys.models import Survey
 from storage.surveys.queries import definition_of
