@@ -1,6 +1,7 @@
 """A survey's results as a chart (PNG): one horizontal bar chart per question with options,
 and after each decided question its thresholds. Drawn with matplotlib and the bundled CJK
-font."""
+font, which together weigh about 60 MB: the bot draws in a short-lived process of its own
+(`bot.documents.out_of_process`) so that they never stay in it."""
 
 from __future__ import annotations
 
