@@ -180,7 +180,7 @@ def _decide(
     return Decision(question_id, tally, decide(question.rule, tally, **blocks))
 
 
-def _tally(
+def decided_tally(
     survey: Survey,
     question: AgreeQuestion,
     options: Mapping[tuple[str, str], OptionCount],
@@ -242,7 +242,7 @@ async def _counted(
         ),
         # An empty scope decides nothing (and `Tally` refuses one).
         decisions=tuple(
-            decision(question.id, _tally(survey, question, options, shared))
+            decision(question.id, decided_tally(survey, question, options, shared))
             for question, shared in zip(definition.decided_questions, per_question, strict=True)
         )
         if survey.scope_flats

@@ -133,8 +133,14 @@ async def unit_tallies(
         counts += [func.count().filter(choice.option_id == each.value) for each in AgreeAnswer]
     answers = per_unit.add_columns(*counts).group_by(answered.c.unit_id).subquery("answers")
     # Grouped by ids first, named after: grouping 50,000 rows by names would sort them all.
+    # COALESCE: a unit where nobody answered has no row of answers.
     rows = await session.execute(
-        select(Building.name, Unit.name, ScopeUnit.flats, *list(answers.c)[1:])
+        select(
+            Building.name,
+            Unit.name,
+            ScopeUnit.flats,
+            *(func.coalesce(column, 0) for column in list(answers.c)[1:]),
+        )
         .join_from(ScopeUnit, Unit, Unit.id == ScopeUnit.unit_id)
         .join(Building, Building.id == Unit.building_id)
         .outerjoin(answers, answers.c.unit_id == ScopeUnit.unit_id)
@@ -142,17 +148,15 @@ async def unit_tallies(
     )
     units, flats, cents = [], 0, 0
     for building, unit, eligible_flats, answered_flats, unit_cents, *agree in rows:
-        flats, cents = flats + count_of(answered_flats), cents + count_of(unit_cents)
+        flats, cents = flats + answered_flats, cents + int(unit_cents)
+        counts = iter(agree)  # approve, reject, abstain of each decided question in turn
         units.append(
             PlaceTally(
-                building=building,
-                unit=unit,
-                eligible_flats=eligible_flats,
-                answered_flats=count_of(answered_flats),
-                agree=tuple(
-                    AgreeCounts(question.id, *map(count_of, agree[3 * i : 3 * i + 3]))
-                    for i, question in enumerate(decided)
-                ),
+                building,
+                unit,
+                eligible_flats,
+                answered_flats,
+                tuple(AgreeCounts(q.id, next(counts), next(counts), next(counts)) for q in decided),
             )
         )
     units.sort(key=lambda place: (natural_key(place.building), natural_key(place.unit or "")))
@@ -201,11 +205,16 @@ async def shared_heads(
 
 
 async def option_counts(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition
+    session: AsyncSession,
+    survey: Survey,
+    definition: SurveyDefinition,
+    questions: Sequence[Question] | None = None,
 ) -> dict[tuple[str, str], OptionCount]:
-    """Per (question, option): respondents, area (the ballots' copies; none per person),
-    first choices and Borda points. The bare count of the answers, plus their area."""
+    """Per (question, option) of ``questions`` (None: all): respondents, area (the ballots'
+    copies; none per person), first choices and Borda points. The bare count of the answers,
+    plus their area."""
     choice = AnswerChoice
+    only = () if questions is None else (choice.question_id.in_([q.id for q in questions]),)
     rows = await session.execute(
         select(
             choice.question_id,
@@ -216,7 +225,7 @@ async def option_counts(
             func.count().filter(choice.rank == 1),
         )
         .join(Ballot, Ballot.id == choice.ballot_id)
-        .where(*submitted_ballots(survey))
+        .where(*submitted_ballots(survey), *only)
         .group_by(choice.question_id, choice.option_id)
     )
     per_flat = definition.answer_per is AnswerPer.FLAT
