@@ -34,7 +34,15 @@ from storage.models import (
     Verification,
     utcnow,
 )
-from storage.surveys.models import Answer, AnswerChoice, Ballot, InputKind, ScopeKind, VoteInput
+from storage.surveys.models import (
+    Answer,
+    AnswerChoice,
+    Ballot,
+    EligibleFlat,
+    InputKind,
+    ScopeKind,
+    VoteInput,
+)
 from storage.surveys.queries import Scope, create_survey, open_survey
 from surveys.voting.answer_codec import encode
 from surveys.voting.templates import template_text
@@ -134,8 +142,17 @@ async def link_owners(session: AsyncSession, telegram_ids: Sequence[int]) -> Non
 
 async def _votes(session: AsyncSession, survey_id: int, flats: int, rng: random.Random) -> None:
     """Every flat answers the elevator vote, with one resident per flat: 70/20/10 approve,
-    reject, abstain; approvers also say how they will pay; one flat in ten leaves a remark."""
+    reject, abstain; approvers also say how they will pay; one flat in ten leaves a remark.
+    Each ballot carries its flat's figures, as `storage.surveys.queries.ballot_for` copies
+    them."""
     now = utcnow()
+    e = EligibleFlat
+    figures = await session.execute(
+        select(e.household_id, e.unit_id, e.cents, e.head_id, e.shared).where(
+            e.survey_id == survey_id
+        )
+    )
+    copies = {row.household_id: row._asdict() for row in figures}
     await insert_rows(
         session,
         Resident,
@@ -148,7 +165,7 @@ async def _votes(session: AsyncSession, survey_id: int, flats: int, rng: random.
                 "id": flat,
                 "survey_id": survey_id,
                 "respondent": f"h:{flat}",
-                "household_id": flat,
+                **copies[flat],
                 "resident_id": flat,
                 "submitted_at": now,
                 "updated_at": now,

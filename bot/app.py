@@ -19,6 +19,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery import is_transient
+from bot.documents.out_of_process import out_of_process
 from bot.flood import FloodLimit
 from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
 from bot.polling import poll
@@ -93,8 +94,10 @@ def build_dispatcher(
     dispatcher.message.outer_middleware(CaptionsAreNotCommands())
     dispatcher["join_key"] = settings.secret_key
     dispatcher["zone"] = zone
-    dispatcher["render_chart"] = renderer("bot.documents.reports", "chart_png")
-    dispatcher["render_export"] = partial(renderer("bot.documents.reports", "export_xlsx"), tz=zone)
+    # A survey's chart and workbook are drawn apart: matplotlib and openpyxl never stay here.
+    dispatcher["render_chart"] = out_of_process("bot.documents.charts", "chart_png")
+    export = out_of_process("bot.documents.reports", "export_xlsx")
+    dispatcher["render_export"] = partial(export, tz=zone)
     dispatcher["render_ledger"] = renderer("bot.documents.records_xlsx", "ledger_xlsx")
     dispatcher["render_complaints"] = renderer("bot.documents.records_xlsx", "complaints_xlsx")
     dispatcher["complaint_limits"] = settings.complaint_limits

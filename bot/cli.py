@@ -518,7 +518,8 @@ def tally(number: int, as_json: bool) -> None:
     from bot.documents.reports import summary_text
     from storage.surveys.models import Survey
     from storage.surveys.queries import definition_of
-    from storage.surveys.tallies import SurveyTally, tally_survey
+    from storage.surveys.tallies import tally_survey
+    from surveys.voting.results import SurveyTally
 
     async def count(session: AsyncSession) -> tuple[Survey, SurveyTally]:
         # One snapshot for all the figures, even while answers come in.
@@ -550,10 +551,13 @@ def tally(number: int, as_json: bool) -> None:
 def export(number: int, out: Path, chart: Path | None) -> None:
     """Export survey NUMBER for the committee. Named ballots list every flat of the scope
     with its area, owner head and answers, so that anyone can recompute the tally."""
-    from bot.documents.reports import chart_png, export_xlsx
+    from bot.documents.charts import chart_png
+    from bot.documents.reports import export_xlsx
     from storage.surveys.models import Survey
     from storage.surveys.queries import definition_of
-    from storage.surveys.tallies import SurveyRecords, SurveyTally, survey_records, tally_survey
+    from storage.surveys.records import SurveyRecords, survey_records
+    from storage.surveys.tallies import tally_survey
+    from surveys.voting.results import SurveyTally
 
     config = settings()
 

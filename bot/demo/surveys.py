@@ -11,14 +11,16 @@ from pathlib import Path
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.documents.reports import chart_png, export_xlsx
+from bot.documents.charts import chart_png
+from bot.documents.reports import export_xlsx
 from bot.sandbox import Resident, SandboxClient
 from bot.settings import Settings
 from handlers.surveys.notices import announce_opening
 from handlers.surveys.tally_text import tally_text
 from storage.surveys.models import Survey, SurveyStatus
 from storage.surveys.queries import create_survey, definition_of, open_survey, scope_named
-from storage.surveys.tallies import survey_records, tally_survey
+from storage.surveys.records import survey_records
+from storage.surveys.tallies import tally_survey
 from surveys.voting.templates import load_template, template_text
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -1,7 +1,9 @@
-"""A survey's results as files for the committee: a chart (PNG) and a spreadsheet (XLSX).
+"""A survey's results as a spreadsheet (XLSX) for the committee, and as plain lines for the
+command line; the chart is `bot.documents.charts`.
 
-Both are drawn from a `storage.surveys.tallies.SurveyTally` and the survey's definition; the
-spreadsheet also lists the ballots and the audit trail (`storage.surveys.tallies.SurveyRecords`).
+Both are drawn from a `surveys.voting.results.SurveyTally` and the survey's definition;
+the spreadsheet also lists the ballots and the audit trail
+(`storage.surveys.records.SurveyRecords`).
 Headers are bilingual ("楼栋 Building") and answers are in Chinese, the committee's language.
 A named export lets anyone recompute the tally: every flat of the scope is a row with its area,
 its head and its answers. An anonymous export has no column that points to a flat or a person.
@@ -13,126 +15,50 @@ import textwrap
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from fractions import Fraction
-from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
-from matplotlib import font_manager, rc_context
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.documents.cells import append_row
-from bot.documents.fonts import cjk_font_path
+from bot.documents.labels import (
+    AGREE,
+    BLOCKS,
+    FLATS,
+    MEASURES,
+    POINTS,
+    RESIDENTS,
+    RULES,
+    both,
+    option_label,
+    outcome_label,
+    requirement,
+    share,
+    shown,
+)
 from storage.surveys.models import InputKind
-from storage.surveys.tallies import (
-    BallotRecord,
-    ChoiceResult,
-    Decision,
-    NumberResult,
-    OptionCount,
-    PlaceTally,
-    SurveyRecords,
-    SurveyTally,
-    TextResult,
-)
-from surveys.voting.decision import (
-    Answer,
-    BlockReason,
-    Check,
-    Comparison,
-    Measure,
-    Outcome,
-    RuleKind,
-)
+from storage.surveys.records import BallotRecord, SurveyRecords
+from surveys.voting.decision import Answer, BlockReason
 from surveys.voting.flow import AnswerValue
 from surveys.voting.questions import (
     AgreeQuestion,
-    ChoiceQuestion,
     MultipleChoice,
     Question,
     Ranking,
     SingleChoice,
 )
+from surveys.voting.results import (
+    ChoiceResult,
+    Decision,
+    NumberResult,
+    PlaceTally,
+    SurveyTally,
+    TextResult,
+)
 from surveys.voting.schema import AnswerPer, Ballots, SurveyDefinition, SurveyKind
-
-Bilingual = tuple[str, str]  # (Chinese, English)
-
-AGREE: dict[str, Bilingual] = {
-    Answer.APPROVE: ("同意", "Approve"),
-    Answer.REJECT: ("反对", "Reject"),
-    Answer.ABSTAIN: ("弃权", "Abstain"),
-}
-MEASURES: dict[Measure, Bilingual] = {
-    Measure.QUORUM_AREA: ("参与表决面积", "Participating area"),
-    Measure.QUORUM_HEADS: ("参与表决人数", "Participating owners"),
-    Measure.APPROVAL_AREA: ("同意面积", "Approving area"),
-    Measure.APPROVAL_HEADS: ("同意人数", "Approving owners"),
-    Measure.MAJORITY_OF_ANSWERS: ("同意票占同意与反对票", "Approvals of yes and no answers"),
-    Measure.UNANIMITY: ("全体同意", "Every flat approves"),
-}
-RULES: dict[RuleKind, Bilingual] = {
-    RuleKind.SIMPLE_MAJORITY: ("简单多数", "Simple majority"),
-    RuleKind.CIVIL_CODE_ORDINARY: ("民法典一般事项", "Civil Code, ordinary matter"),
-    RuleKind.CIVIL_CODE_MAJOR: ("民法典重大事项", "Civil Code, major matter"),
-    RuleKind.UNANIMOUS: ("全体一致", "Unanimous"),
-    RuleKind.CUSTOM: ("自定义规则", "Custom rule"),
-}
-BLOCKS: dict[BlockReason, Bilingual] = {
-    BlockReason.WRITTEN_OBJECTIONS: ("书面反对意见", "Written objections"),
-    BlockReason.MISSING_AFFECTED_CONSENTS: ("受影响住户未同意", "Affected flats without consent"),
-}
-PASSED: Bilingual = ("通过", "Passed")
-NOT_PASSED: Bilingual = ("未通过", "Not passed")
-BLOCKED: Bilingual = ("票数达标但被阻止", "Carried by the figures but blocked")
-FLATS: Bilingual = ("户数", "Flats")
-RESIDENTS: Bilingual = ("人数", "Residents")
-POINTS: Bilingual = ("得分（第一位得 k 分，第 k 位得 1 分）", "Points (1st place k, k-th place 1)")
-
-
-def _both(label: Bilingual) -> str:
-    return f"{label[0]} {label[1]}"
-
-
-def _one(label: Bilingual, language: str) -> str:
-    return label[1] if language == "en" else label[0]
-
-
-def _outcome_label(outcome: Outcome) -> Bilingual:
-    if outcome.passed:
-        return PASSED
-    return BLOCKED if outcome.blocked else NOT_PASSED
-
-
-def _requirement(check: Check) -> str:
-    """The requirement as the law writes it: ≥ 2/3, > 1/2."""
-    sign = "≥" if check.threshold.comparison is Comparison.AT_LEAST else ">"
-    return f"{sign} {check.threshold.fraction}"
-
-
-def _share(figure: Decimal | int, base: Decimal | int) -> Fraction | None:
-    return Fraction(figure) / Fraction(base) if base else None
-
-
-def _option_label(question: Question, option_id: str, language: str = "zh_CN") -> str:
-    """An option's text; an agree answer's word; a rating's digit."""
-    if isinstance(question, ChoiceQuestion):
-        option = next(o for o in question.options if o.id == option_id)
-        return option.text.in_language(language)
-    if isinstance(question, AgreeQuestion):
-        return _one(AGREE[option_id], language)
-    return option_id
-
-
-def _shown(question: Question, option: OptionCount) -> int:
-    """What an option is shown by: a ranking's by its Borda points, others by respondents."""
-    return option.points if isinstance(question, Ranking) else option.respondents
 
 
 def _answer_cell(question: Question, value: AnswerValue | None) -> Any:
@@ -144,107 +70,16 @@ def _answer_cell(question: Question, value: AnswerValue | None) -> Any:
         case Ranking():
             assert isinstance(value, tuple)  # in order of preference
             return " ".join(
-                f"{rank}. {_option_label(question, option)}"
+                f"{rank}. {option_label(question, option)}"
                 for rank, option in enumerate(value, start=1)
             )
         case MultipleChoice():
             assert isinstance(value, frozenset)  # shown in the order of the options
-            return "；".join(_option_label(question, o) for o in question.option_ids if o in value)
+            return "；".join(option_label(question, o) for o in question.option_ids if o in value)
         case SingleChoice() | AgreeQuestion():
-            return _option_label(question, str(value))
+            return option_label(question, str(value))
     return value
 
-
-# ---- the chart -----------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _cjk_family() -> str:
-    """Register the bundled Noto Sans CJK SC with matplotlib; its family name."""
-    path = str(cjk_font_path())
-    font_manager.fontManager.addfont(path)
-    return font_manager.FontProperties(fname=path).get_name()
-
-
-BAR_HEIGHT = 0.42  # inches per bar
-PANEL_MARGIN = 1.3  # inches per panel: title and axis
-MET, MISSED, ANSWERS = "#2e7d32", "#c62828", "#4c72b0"
-
-
-def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
-
-
-def _option_panel(
-    axes: Axes, question: Question, result: ChoiceResult, unit: Bilingual, language: str
-) -> None:
-    labels = [_wrap(_option_label(question, o.option_id, language), 16) for o in result.options]
-    values = [_shown(question, o) for o in result.options]
-    if isinstance(question, Ranking):
-        unit = POINTS
-    bars = axes.barh(labels, values, color=ANSWERS)
-    axes.bar_label(bars, padding=3)
-    axes.invert_yaxis()  # the first option on top
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_xlabel(_one(unit, language))
-    axes.set_xlim(0, max(values, default=0) * 1.15 + 1)
-    axes.set_title(_wrap(question.text.in_language(language), 34), loc="left")
-
-
-def _decision_panel(axes: Axes, decision: Decision, language: str) -> None:
-    checks = decision.outcome.checks
-    labels = [f"{_one(MEASURES[c.threshold.measure], language)} {_requirement(c)}" for c in checks]
-    percents = [float(_share(c.figure, c.base) or 0) * 100 for c in checks]
-    bars = axes.barh(labels, percents, color=[MET if c.met else MISSED for c in checks])
-    axes.bar_label(bars, labels=[f"{p:.1f}%" for p in percents], padding=3)
-    for row, check in enumerate(checks):  # the required share, as a mark across its bar
-        required = float(check.threshold.fraction) * 100
-        axes.plot([required, required], [row - 0.4, row + 0.4], color="black", linewidth=2)
-    axes.invert_yaxis()
-    axes.set_xlim(0, 118)
-    axes.set_xlabel("%")
-    verdict = _one(_outcome_label(decision.outcome), language)
-    rule = _one(RULES[decision.outcome.rule], language)
-    axes.set_title(
-        f"{rule}: {verdict}", loc="left", color=MET if decision.outcome.passed else MISSED
-    )
-
-
-def _bars(panel: ChoiceResult | Decision) -> int:
-    return len(panel.outcome.checks) if isinstance(panel, Decision) else len(panel.options)
-
-
-def chart_png(definition: SurveyDefinition, tally: SurveyTally, language: str = "zh_CN") -> bytes:
-    """One horizontal bar chart per question with options, in flats (or residents, for a
-    survey answered per person); after a decided question, its thresholds as bars of % with
-    the required share marked, green when met and red when missed."""
-    unit = FLATS if definition.answer_per is AnswerPer.FLAT else RESIDENTS
-    panels: list[ChoiceResult | Decision] = []
-    for question in definition.questions:
-        result = tally.question(question.id)
-        if isinstance(result, ChoiceResult):
-            panels.append(result)
-        panels += [each for each in tally.decisions if each.question_id == question.id]
-    heights = [_bars(panel) * BAR_HEIGHT + PANEL_MARGIN for panel in panels] or [PANEL_MARGIN]
-    with rc_context({"font.family": [_cjk_family()], "axes.unicode_minus": False}):
-        figure = Figure(figsize=(8, sum(heights) + 0.8), layout="constrained")
-        FigureCanvasAgg(figure)
-        figure.suptitle(definition.title.in_language(language), fontsize=14)
-        axes_list = figure.subplots(len(heights), 1, squeeze=False, height_ratios=heights)[:, 0]
-        for axes, panel in zip(axes_list, panels, strict=False):
-            if isinstance(panel, Decision):
-                _decision_panel(axes, panel, language)
-            else:
-                question = definition.question(panel.question_id)
-                _option_panel(axes, question, panel, unit, language)
-        if not panels:  # only number and text questions: the title alone
-            axes_list[0].set_axis_off()
-        buffer = BytesIO()
-        figure.savefig(buffer, format="png", dpi=110)
-    return buffer.getvalue()
-
-
-# ---- the spreadsheet -----------------------------------------------------------------------
 
 HEADER = Font(bold=True)
 SECTION = Font(bold=True, size=12)
@@ -348,23 +183,23 @@ def _participation(sheet: Worksheet, definition: SurveyDefinition, tally: Survey
 
 
 def _percent(figure: Decimal | int, base: Decimal | int) -> float | None:
-    fraction = _share(figure, base)
+    fraction = share(figure, base)
     return None if fraction is None else float(fraction)  # shown, never decided on
 
 
 def _question_results(sheet: Worksheet, definition: SurveyDefinition, tally: SurveyTally) -> None:
-    counted = _both(FLATS if definition.answer_per is AnswerPer.FLAT else RESIDENTS)
+    counted = both(FLATS if definition.answer_per is AnswerPer.FLAT else RESIDENTS)
     for question in definition.questions:
         result = tally.question(question.id)
         _section(sheet, f"{question.id}: {question.text.zh_CN}")
         match result:
             case ChoiceResult():
                 ranking = isinstance(question, Ranking)
-                extra = ["首选 First choices", _both(POINTS)] if ranking else []
+                extra = ["首选 First choices", both(POINTS)] if ranking else []
                 _header(sheet, ["选项 Option", counted, "面积 Area (m²)", *extra])
                 for option in result.options:
                     row = [
-                        _option_label(question, option.option_id),
+                        option_label(question, option.option_id),
                         option.respondents,
                         option.area,
                     ]
@@ -386,8 +221,8 @@ def _decision(sheet: Worksheet, definition: SurveyDefinition, decision: Decision
     question = definition.question(decision.question_id)
     outcome = decision.outcome
     _section(sheet, f"表决结果 Decision — {question.id}: {question.text.zh_CN}")
-    append_row(sheet, ["规则 Rule", _both(RULES[outcome.rule])])
-    append_row(sheet, ["结果 Outcome", _both(_outcome_label(outcome))])
+    append_row(sheet, ["规则 Rule", both(RULES[outcome.rule])])
+    append_row(sheet, ["结果 Outcome", both(outcome_label(outcome))])
     _header(
         sheet,
         ["条件 Condition", "要求 Required", "数值 Figure", "基数 Base", "比例 Share", "达到 Met"],
@@ -396,8 +231,8 @@ def _decision(sheet: Worksheet, definition: SurveyDefinition, decision: Decision
         append_row(
             sheet,
             [
-                _both(MEASURES[check.threshold.measure]),
-                _requirement(check),
+                both(MEASURES[check.threshold.measure]),
+                requirement(check),
                 check.figure,
                 check.base,
                 _percent(check.figure, check.base),
@@ -405,14 +240,14 @@ def _decision(sheet: Worksheet, definition: SurveyDefinition, decision: Decision
             ],
         )
     for block in outcome.blocks:
-        append_row(sheet, [f"阻止 Blocked by: {_both(BLOCKS[block.reason])}", block.count])
+        append_row(sheet, [f"阻止 Blocked by: {both(BLOCKS[block.reason])}", block.count])
 
 
 def _places(sheet: Worksheet, tally: SurveyTally) -> None:
     _section(sheet, "分楼栋、单元 By building and unit")
     decided = tally.units[0].agree if tally.units else ()  # none for anonymous ballots
     agree = [
-        f"{counts.question_id} {_both(AGREE[answer])}" for counts in decided for answer in Answer
+        f"{counts.question_id} {both(AGREE[answer])}" for counts in decided for answer in Answer
     ]
     _header(sheet, ["楼栋 Building", "单元 Unit", "范围内户数 Flats", "已提交 Submitted", *agree])
     units_of: dict[str, list[PlaceTally]] = {}
@@ -434,9 +269,9 @@ def _tally_sheet(sheet: Worksheet, definition: SurveyDefinition, tally: SurveyTa
         _decision(sheet, definition, decision)
     if definition.kind is SurveyKind.VOTE or tally.objections or tally.missing_consents:
         _section(sheet, "其他意见 Other inputs")
-        append_row(sheet, [_both(BLOCKS[BlockReason.WRITTEN_OBJECTIONS]), tally.objections])
+        append_row(sheet, [both(BLOCKS[BlockReason.WRITTEN_OBJECTIONS]), tally.objections])
         append_row(
-            sheet, [_both(BLOCKS[BlockReason.MISSING_AFFECTED_CONSENTS]), tally.missing_consents]
+            sheet, [both(BLOCKS[BlockReason.MISSING_AFFECTED_CONSENTS]), tally.missing_consents]
         )
     _question_results(sheet, definition, tally)
     _places(sheet, tally)
@@ -539,21 +374,21 @@ def summary_text(definition: SurveyDefinition, tally: SurveyTally) -> str:
     ]
     for decision in tally.decisions:
         outcome = decision.outcome
-        verdict = _both(_outcome_label(outcome))
-        lines.append(f"{decision.question_id}: {_both(RULES[outcome.rule])} → {verdict}")
+        verdict = both(outcome_label(outcome))
+        lines.append(f"{decision.question_id}: {both(RULES[outcome.rule])} → {verdict}")
         for check in outcome.checks:
             met = "✓" if check.met else "✗"
             lines.append(
-                f"  {met} {_both(MEASURES[check.threshold.measure])} {_requirement(check)}: "
+                f"  {met} {both(MEASURES[check.threshold.measure])} {requirement(check)}: "
                 f"{check.figure}/{check.base}"
             )
         for block in outcome.blocks:
-            lines.append(f"  ✗ {_both(BLOCKS[block.reason])}: {block.count}")
+            lines.append(f"  ✗ {both(BLOCKS[block.reason])}: {block.count}")
     for question in definition.questions:
         result = tally.question(question.id)
         if isinstance(result, ChoiceResult):
             counts = ", ".join(
-                f"{_option_label(question, o.option_id)} {_shown(question, o)}"
+                f"{option_label(question, o.option_id)} {shown(question, o)}"
                 for o in result.options
             )
             lines.append(f"{question.id} ({result.answered}): {counts}")

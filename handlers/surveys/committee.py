@@ -34,14 +34,10 @@ from storage.surveys.queries import (
     surveys_of,
     turnout,
 )
-from storage.surveys.tallies import (
-    SurveyRecords,
-    SurveyTally,
-    non_respondents,
-    survey_records,
-    tally_survey,
-)
+from storage.surveys.records import SurveyRecords, non_respondents, survey_records
+from storage.surveys.tallies import tally_survey
 from storage.surveys.vote_inputs import challenge_count, flat_in_survey, record_input
+from surveys.voting.results import SurveyTally
 from surveys.voting.schema import SurveyDefinition
 
 

@@ -8,9 +8,15 @@ from decimal import Decimal
 from aiogram.utils.i18n import gettext as _
 
 from handlers.surveys.texts import agree_label, local
-from storage.surveys.tallies import ChoiceResult, Decision, NumberResult, SurveyTally, TextResult
 from surveys.voting.decision import Answer, BlockReason, Check, Comparison, Measure, still_needed
 from surveys.voting.questions import AgreeQuestion, ChoiceQuestion
+from surveys.voting.results import (
+    ChoiceResult,
+    Decision,
+    NumberResult,
+    SurveyTally,
+    TextResult,
+)
 from surveys.voting.schema import SurveyDefinition
 
 

@@ -68,6 +68,10 @@ async def ballot_for(
         household_id=household_id,
         resident_id=resident.id,
     )
+    if household_id is not None:  # the flat's figures, fixed at opening, go with its ballot
+        flat = await session.get_one(EligibleFlat, (survey.id, household_id))
+        ballot.unit_id, ballot.cents = flat.unit_id, flat.cents
+        ballot.head_id, ballot.shared = flat.head_id, flat.shared
     try:
         async with session.begin_nested():
             session.add(ballot)

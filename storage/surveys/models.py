@@ -1,5 +1,6 @@
-"""Tables of surveys and votes: the definition, who may answer (fixed at opening), ballots,
-current answers, and the append-only record of every answer given."""
+"""Tables of surveys and votes: the definition, who may answer and with what weight (fixed at
+opening), ballots, current answers, the append-only record of every answer given, and the
+tally of a closed survey, kept."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -54,11 +56,17 @@ class Survey(Base):
     closed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     objections_until: Mapped[datetime | None]
+    # The scope's totals, fixed when the survey opens (None before): what every tally divides by.
+    scope_flats: Mapped[int | None]
+    scope_cents: Mapped[int | None] = mapped_column(BigInteger)  # area in 0.01 m²
+    scope_heads: Mapped[int | None]  # owners as art. 278 counts them
 
 
 class EligibleFlat(Base):
     """A flat of the scope as it stood when the survey opened: later register changes do not
-    move a vote's totals."""
+    move a vote's totals. Besides the register's figures it keeps them as the tally counts
+    them: the area in whole cents, and its head as an integer with whether that head holds
+    other flats of the scope, so that only those few heads need grouping."""
 
     __tablename__ = "eligible_flats"
 
@@ -69,19 +77,43 @@ class EligibleFlat(Base):
     area: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     # One head per owner: "d" for all developer-held flats, "o:<owner key>", or "f:<flat id>".
     head: Mapped[str] = mapped_column(String(80))
+    cents: Mapped[int] = mapped_column(BigInteger)  # area × 100, exact
+    head_id: Mapped[int]  # the lowest household id among the head's flats of the scope
+    shared: Mapped[bool] = mapped_column(Boolean)  # the head holds more than this flat
+
+
+class ScopeUnit(Base):
+    """How many eligible flats each unit of the scope has, fixed at opening with them."""
+
+    __tablename__ = "scope_units"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    flats: Mapped[int]
 
 
 class Ballot(Base):
     """One respondent's answers to one survey: a flat ("h:<household id>") or, for surveys
-    answered per person, a resident ("r:<resident id>")."""
+    answered per person, a resident ("r:<resident id>"). A flat's ballot carries copies of its
+    eligible flat's figures (unit, cents, head_id, shared), fixed at opening, so that a tally
+    reads ballots and answers alone, as a bare count of the answers would."""
 
     __tablename__ = "ballots"
-    __table_args__ = (UniqueConstraint("survey_id", "respondent"),)
+    __table_args__ = (
+        UniqueConstraint("survey_id", "respondent"),
+        Index("ix_ballots_survey_household", "survey_id", "household_id"),
+        Index("ix_ballots_shared_head", "survey_id", "shared", "head_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
     respondent: Mapped[str] = mapped_column(String(32))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    # A flat's ballot only: its eligible flat's figures.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    cents: Mapped[int | None] = mapped_column(BigInteger)
+    head_id: Mapped[int | None]
+    shared: Mapped[bool | None] = mapped_column(Boolean)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))  # who answered last
     submitted_at: Mapped[datetime | None]  # set once every required question is answered
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -114,9 +146,11 @@ class AnswerEvent(Base):
     """Every answer and change of answer, never updated or deleted: the audit trail."""
 
     __tablename__ = "answer_events"
+    # The latest event of a survey in one index lookup: whether a kept tally is still current.
+    __table_args__ = (Index("ix_answer_events_survey_event", "survey_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"))
     question_id: Mapped[str] = mapped_column(String(16))
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
@@ -144,3 +178,16 @@ class VoteInput(Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     text: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KeptTally(Base):
+    """The tally of a closed survey, computed once from its ballots, which can no longer change,
+    with when and from what it was computed. ``figures`` is `SurveyTally.to_json`."""
+
+    __tablename__ = "kept_tallies"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ballots: Mapped[int]  # submitted ballots counted
+    last_event_id: Mapped[int | None] = mapped_column(BigInteger)  # the latest answer event then
+    figures: Mapped[str] = mapped_column(Text)

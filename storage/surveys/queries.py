@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import String, case, cast, func, insert, literal, select
+from sqlalchemy import BigInteger, String, case, cast, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -26,6 +26,7 @@ from storage.surveys.models import (
     Ballot,
     EligibleFlat,
     ScopeKind,
+    ScopeUnit,
     Survey,
     SurveyStatus,
 )
@@ -110,40 +111,51 @@ def _head() -> object:
 async def open_survey(
     session: AsyncSession, survey: Survey, closes_at: datetime | None = None
 ) -> int:
-    """Fix the eligible flats from the register and open the survey; return how many."""
+    """Fix the eligible flats from the register, with the figures a tally counts them by, and
+    the scope's totals; open the survey; return how many flats."""
     if survey.status is not SurveyStatus.DRAFT:
         raise Refused(Refusal.SURVEY_NOT_DRAFT)
     now = utcnow()
+    head = _head()
     in_scope = select(
         literal(survey.id),
         Household.id,
         Household.building_id,
         Household.unit_id,
         Household.area,
-        _head(),
+        head,
+        cast(func.round(Household.area * 100), BigInteger),
+        func.min(Household.id).over(partition_by=head),
+        func.count().over(partition_by=head) > 1,
     ).where(Household.compound_id == survey.compound_id, Household.retired_at.is_(None))
     if survey.scope_building_id is not None:
         in_scope = in_scope.where(Household.building_id == survey.scope_building_id)
     if survey.scope_unit_id is not None:
         in_scope = in_scope.where(Household.unit_id == survey.scope_unit_id)
-    await session.execute(
-        insert(EligibleFlat).from_select(
-            ["survey_id", "household_id", "building_id", "unit_id", "area", "head"], in_scope
+    columns = ["survey_id", "household_id", "building_id", "unit_id", "area", "head"]
+    columns += ["cents", "head_id", "shared"]
+    await session.execute(insert(EligibleFlat).from_select(columns, in_scope))
+    flats, cents, heads = (
+        await session.execute(
+            select(
+                func.count(),
+                func.sum(EligibleFlat.cents),
+                func.count(EligibleFlat.head_id.distinct()),
+            ).where(EligibleFlat.survey_id == survey.id)
         )
+    ).one()
+    survey.scope_flats, survey.scope_cents, survey.scope_heads = flats, int(cents or 0), heads
+    per_unit = select(literal(survey.id), EligibleFlat.unit_id, func.count())
+    per_unit = per_unit.where(EligibleFlat.survey_id == survey.id).group_by(EligibleFlat.unit_id)
+    await session.execute(
+        insert(ScopeUnit).from_select(["survey_id", "unit_id", "flats"], per_unit)
     )
     survey.status = SurveyStatus.OPEN
     survey.opened_at = now
     days = definition_of(survey.definition).closes_after_days
     survey.closes_at = closes_at or now + timedelta(days=days)
     await session.flush()
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(EligibleFlat)
-            .where(EligibleFlat.survey_id == survey.id)
-        )
-        or 0
-    )
+    return int(flats)
 
 
 def audience(definition: SurveyDefinition) -> list[Role]:

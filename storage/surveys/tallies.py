@@ -1,6 +1,6 @@
 """Survey results computed in SQL: participation, answers per option, decided questions with
-their outcome, and the breakdown by building and unit; plus the records behind them for the
-committee (non-respondents, ballots and the audit trail, for the export).
+their outcome, and the breakdown by building and unit (`surveys.voting.results`). The
+records behind them for the committee are in `storage.surveys.records`.
 
 The counts never load ballots into Python: a handful of GROUP BY queries, whatever the size of
 the scope. Everything here is figures and ids, never translated text.
@@ -10,383 +10,83 @@ Choices made here:
 - A ballot counts once it is **submitted** (``submitted_at`` set: every required question it
   shows is answered). A ballot still being filled in, or one reopened by a change that shows a
   new required question, counts nowhere, not even in participation: it is not yet a vote.
+- The scope's totals (flats, area, heads) and each flat's weight are fixed at opening
+  (`storage.surveys.queries.open_survey`): a tally reads them and never groups the scope again.
+  A flat's ballot carries its unit and area, so that participation, every option with its
+  area and the breakdown by unit come from ballots and answers alone, as a bare count would.
 - Areas are summed as whole cents (the register keeps 0.01 m²), so that the sums are exact on
   SQLite too, which stores NUMERIC as binary floating point.
-- Heads are `EligibleFlat.head` ("d", "o:<owner key>", "f:<flat id>"), fixed at opening, and are
-  counted as `surveys.voting.decision.tally` counts them: a head participates when any of its flats
-  answered, and approves when every one of its flats that answered approved.
+- Heads are counted as `surveys.voting.decision.tally` counts them: a head participates when
+  any of its flats answered, and approves when every one of its flats that answered approved.
+  A flat whose head holds no other flat of the scope is its own head, so only the few flats
+  of shared heads (``EligibleFlat.shared``) are grouped; the rest count as flats.
 - Rankings are scored by Borda count over the ``top`` k places: first place earns k points,
   second k - 1, ..., k-th place 1.
 - For a survey answered per person, a flat counts as answered when one of its active members
   in the audience has submitted a ballot; option counts are of residents, with no area.
+- A closed survey's figures cannot change: they are computed once and kept (`KeptTally`), with
+  when and from how many ballots. What may still arrive after the close, paper objections and
+  consents (until the result is published), is read anew each time and the outcome decided
+  again; objections to a published result are not part of the tally. A kept tally is
+  recomputed if an answer was recorded after it (a change that was committing as the survey
+  closed): the latest answer event is kept with it and compared, one index lookup.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import datetime
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
-from enum import Enum
-from fractions import Fraction
-from functools import lru_cache
-from types import MappingProxyType
-from typing import Any
+from functools import partial
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Select,
-    String,
-    Subquery,
-    case,
-    cast,
-    exists,
-    func,
-    literal,
-    null,
-    select,
-)
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from storage.models import Building, Household, Membership, MembershipStatus, Resident, Role, Unit
-from storage.surveys.models import (
-    Answer,
-    AnswerChoice,
-    AnswerEvent,
-    Ballot,
-    EligibleFlat,
-    InputKind,
-    Survey,
-    VoteInput,
-)
+from storage.models import utcnow
+from storage.surveys.models import AnswerEvent, KeptTally, Survey, SurveyStatus
 from storage.surveys.queries import definition_of
-from storage.surveys.vote_inputs import RecordedInput, inputs_of
-from surveys.voting.answer_codec import decode, encode
+from storage.surveys.tally_sql import (
+    SharedHeads,
+    answered_counts,
+    answered_flats,
+    area_of,
+    count_of,
+    input_counts,
+    number_results,
+    option_counts,
+    shared_heads,
+    submitted_count,
+    unit_tallies,
+)
 from surveys.voting.decision import Answer as AgreeAnswer
-from surveys.voting.decision import BlockReason, Outcome, Tally, decide
-from surveys.voting.flow import AnswerValue
+from surveys.voting.decision import BlockReason, Tally, decide
 from surveys.voting.questions import (
     RATING_SCALE,
     AgreeQuestion,
     ChoiceQuestion,
+    MultipleChoice,
     NumberQuestion,
     Question,
-    QuestionType,
     Ranking,
     Rating,
 )
-from surveys.voting.schema import MAX_PLACES, AnswerPer, Ballots, SurveyDefinition
+from surveys.voting.results import (
+    AgreeCounts,
+    ChoiceResult,
+    Decision,
+    NumberResult,
+    OptionCount,
+    Participation,
+    PlaceTally,
+    QuestionResult,
+    SurveyTally,
+    TextResult,
+)
+from surveys.voting.schema import AnswerPer, SurveyDefinition
 
-_AREA_PLACES = 2  # the register keeps areas to 0.01 m²
-# Number answers are summed as integers scaled by 10^places; each is split at 10^MAX_PLACES into
-# a quotient and a remainder summed apart, so that no sum can overflow a 64-bit integer.
-_NUMBER_SPLIT = 10**MAX_PLACES
-_NULL = "null"  # the stored value of a skipped optional question
-
-
-# ---- results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Participation:
-    """Who answered, against the scope as fixed at opening."""
-
-    eligible_flats: int
-    eligible_area: Decimal
-    eligible_heads: int
-    answered_flats: int
-    answered_area: Decimal
-    answered_heads: int
-    respondents: int  # submitted ballots: flats, or residents for a survey answered per person
-
-
-@dataclass(frozen=True)
-class OptionCount:
-    option_id: str  # an option id; a rating's digit; approve / reject / abstain
-    respondents: int  # flats, or residents for a survey answered per person
-    area: Decimal | None  # None for a survey answered per person
-    first_choices: int  # rankings only, else 0
-    points: int  # rankings only (Borda), else 0
-
-
-@dataclass(frozen=True)
-class ChoiceResult:
-    """Single, multiple, ranking, rating and agree questions: every option, in the
-    definition's order, those nobody picked included."""
-
-    question_id: str
-    type: QuestionType
-    answered: int
-    options: tuple[OptionCount, ...]
-
-
-@dataclass(frozen=True)
-class NumberResult:
-    question_id: str
-    answered: int
-    minimum: Decimal | None  # None while nobody answered
-    maximum: Decimal | None
-    total: Decimal  # exact
-    mean: Decimal | None  # rounded to the question's places + 2
-
-
-@dataclass(frozen=True)
-class TextResult:
-    """Texts are counted only; they are read in the export."""
-
-    question_id: str
-    answered: int
-
-
-QuestionResult = ChoiceResult | NumberResult | TextResult
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A decided agree question: its figures and its outcome under its rule, blocks included
-    when the definition's ``blocked_by`` names them."""
-
-    question_id: str
-    tally: Tally
-    outcome: Outcome
-
-
-@dataclass(frozen=True)
-class AgreeCounts:
-    question_id: str
-    approve: int
-    reject: int
-    abstain: int
-
-
-@dataclass(frozen=True)
-class PlaceTally:
-    """Flats of one unit (or of a whole building, ``unit`` None) that answered, and how they
-    answered each decided question. An anonymous survey leaves ``agree`` empty: in a unit with
-    one respondent the counts would tell that flat's answer."""
-
-    building: str
-    unit: str | None
-    eligible_flats: int
-    answered_flats: int
-    agree: tuple[AgreeCounts, ...]
-
-
-@dataclass(frozen=True)
-class SurveyTally:
-    survey_id: int
-    participation: Participation
-    questions: tuple[QuestionResult, ...]  # in the definition's order
-    decisions: tuple[Decision, ...]  # none while the scope is empty (a draft)
-    objections: int  # written objections received, whether or not they block
-    missing_consents: int  # affected flats that have not consented
-    buildings: tuple[PlaceTally, ...]
-    units: tuple[PlaceTally, ...]
-
-    def question(self, question_id: str) -> QuestionResult:
-        return next(result for result in self.questions if result.question_id == question_id)
-
-    def decision(self, question_id: str) -> Decision:
-        return next(each for each in self.decisions if each.question_id == question_id)
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON data: Decimals as strings ("1234.50"), fractions as "2/3", enums as
-        their values."""
-        return _plain(self)
-
-
-def _plain(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {field.name: _plain(getattr(value, field.name)) for field in fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Fraction):
-        return f"{value.numerator}/{value.denominator}"
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
-# ---- SQL building blocks -------------------------------------------------------------------
-
-
-def _cents(area: ColumnElement[Decimal]) -> ColumnElement[int]:
-    return cast(func.round(area * 10**_AREA_PLACES), BigInteger)
-
-
-def _area(cents: int | Decimal | None) -> Decimal:
-    return Decimal(int(cents or 0)).scaleb(-_AREA_PLACES)  # 75300 cents: 753.00 m²
-
-
-def _count(value: int | Decimal | None) -> int:
-    return int(value or 0)  # SUM gives NULL over no rows, and NUMERIC on PostgreSQL
-
-
-def _submitted_ballots(survey: Survey) -> list[ColumnElement[bool]]:
-    return [Ballot.survey_id == survey.id, Ballot.submitted_at.is_not(None)]
-
-
-def _submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
-    """Join condition of an eligible flat's submitted ballot, by the ballot's unique key
-    (survey, "h:<household id>"): its index makes the join a lookup per flat, where
-    ``household_id``, unindexed, would make SQLite scan every ballot for every flat."""
-    return (
-        (Ballot.survey_id == flat.survey_id)
-        & (Ballot.respondent == literal("h:") + cast(flat.household_id, String))
-        & Ballot.submitted_at.is_not(None)
-    )
-
-
-def _flat_rows(survey: Survey, definition: SurveyDefinition) -> Subquery:
-    """One row per eligible flat: household_id, building_id, unit_id, cents, head; ``answered``
-    ("yes" or NULL); and ``answer_<i>``, its answer to the i-th decided question or NULL."""
-    flat = EligibleFlat
-    columns: list[ColumnElement[Any]] = [
-        flat.household_id,
-        flat.building_id,
-        flat.unit_id,
-        _cents(flat.area).label("cents"),
-        flat.head,
-    ]
-    query: Select[Any]
-    if definition.answer_per is AnswerPer.FLAT:
-        query = select().select_from(flat).outerjoin(Ballot, _submitted_ballot_of(flat))
-        columns.append(case((Ballot.id.is_not(None), "yes")).label("answered"))
-        for index, question in enumerate(definition.decided_questions):
-            choice = aliased(AnswerChoice)
-            query = query.outerjoin(
-                choice, (choice.ballot_id == Ballot.id) & (choice.question_id == question.id)
-            )
-            columns.append(choice.option_id.label(f"answer_{index}"))
-    else:
-        # Decided questions count flats, so a survey answered per person has none.
-        member_answered = exists().where(
-            Membership.household_id == flat.household_id,
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.role.in_([Role(role.value) for role in definition.audience]),
-            Ballot.resident_id == Membership.resident_id,
-            *_submitted_ballots(survey),
-        )
-        query = select().select_from(flat)
-        columns.append(case((member_answered, "yes")).label("answered"))
-    return query.add_columns(*columns).where(flat.survey_id == survey.id).subquery("flats")
-
-
-def _measured(flats: Subquery, definition: SurveyDefinition) -> list[ColumnElement[Any]]:
-    """The columns tallied like a vote: each decided question, or else whether the flat
-    answered. A decided question is required and put to everyone (`surveys.voting.schema`), so the
-    flats that answered it are exactly those that submitted: its participation is the
-    survey's, and measuring both would only double the work."""
-    decided = definition.decided_questions
-    return [flats.c[f"answer_{i}"] for i in range(len(decided))] or [flats.c.answered]
-
-
-_Figures = dict[str, Any]  # the keyword arguments of a `Tally`
-
-
-async def _figures(
-    session: AsyncSession, flats: Subquery, measured: Sequence[ColumnElement[Any]]
-) -> list[_Figures]:
-    """The figures of a `Tally` per measured column, with the head rule of
-    `surveys.voting.decision.tally`: group the flats by head; a head participates when it has an
-    answer, and approves when all its answers approve. One query for all columns."""
-    cents = flats.c.cents
-    per_head: list[ColumnElement[Any]] = [
-        func.count().label("flats"),
-        func.sum(cents).label("cents"),
-    ]
-    for m, answer in enumerate(measured):
-        approves = answer == AgreeAnswer.APPROVE.value
-        per_head += [
-            func.count(answer).label(f"p{m}"),
-            func.sum(case((answer.is_not(None), cents), else_=0)).label(f"pc{m}"),
-            func.sum(case((approves, 1), else_=0)).label(f"a{m}"),
-            func.sum(case((approves, cents), else_=0)).label(f"ac{m}"),
-            func.sum(case((answer == AgreeAnswer.REJECT.value, 1), else_=0)).label(f"r{m}"),
-        ]
-    heads = select(*per_head).group_by(flats.c.head).subquery("heads")
-    h = heads.c
-    totals: list[ColumnElement[Any]] = [func.count(), func.sum(h.flats), func.sum(h.cents)]
-    for m in range(len(measured)):
-        participates = h[f"p{m}"] > 0
-        totals += [
-            func.sum(h[f"p{m}"]),
-            func.sum(h[f"pc{m}"]),
-            func.sum(case((participates, 1), else_=0)),
-            func.sum(h[f"a{m}"]),
-            func.sum(h[f"ac{m}"]),
-            func.sum(case((participates & (h[f"a{m}"] == h[f"p{m}"]), 1), else_=0)),
-            func.sum(h[f"r{m}"]),
-        ]
-    row = (await session.execute(select(*totals))).one()
-    scope_heads, scope_flats, scope_cents = row[:3]
-    figures = []
-    for m in range(len(measured)):
-        p_flats, p_cents, p_heads, a_flats, a_cents, a_heads, r_flats = row[3 + 7 * m : 10 + 7 * m]
-        figures.append(
-            {
-                "scope_area": _area(scope_cents),
-                "scope_heads": _count(scope_heads),
-                "scope_flats": _count(scope_flats),
-                "participating_area": _area(p_cents),
-                "participating_heads": _count(p_heads),
-                "participating_flats": _count(p_flats),
-                "approving_area": _area(a_cents),
-                "approving_heads": _count(a_heads),
-                "approving_flats": _count(a_flats),
-                "rejecting_flats": _count(r_flats),
-            }
-        )
-    return figures
-
-
-@lru_cache(maxsize=4096)  # a compound repeats the same few unit names
-def _natural(name: str) -> tuple[tuple[int, str], ...]:
-    """Sort key putting 2栋 before 10栋."""
-    return tuple(
-        (int(part), "") if part.isdigit() else (0, part) for part in re.split(r"(\d+)", name)
-    )
-
-
-async def _units(
-    session: AsyncSession, flats: Subquery, definition: SurveyDefinition
-) -> list[PlaceTally]:
-    decided = definition.decided_questions if definition.ballots is Ballots.NAMED else ()
-    counts: list[ColumnElement[Any]] = [func.count(), func.count(flats.c.answered)]
-    for index in range(len(decided)):
-        answer = flats.c[f"answer_{index}"]
-        counts += [func.sum(case((answer == choice.value, 1), else_=0)) for choice in AgreeAnswer]
-    # Grouped by ids first, named after: grouping 50,000 rows by names would sort them all.
-    per_unit = (
-        select(flats.c.building_id, flats.c.unit_id, *counts)
-        .group_by(flats.c.building_id, flats.c.unit_id)
-        .subquery("per_unit")
-    )
-    named = list(per_unit.c)[2:]
-    rows = await session.execute(
-        select(Building.name, Unit.name, *named)
-        .join_from(per_unit, Building, Building.id == per_unit.c.building_id)
-        .join(Unit, Unit.id == per_unit.c.unit_id)
-    )
-    units = [
-        PlaceTally(
-            building=building,
-            unit=unit,
-            eligible_flats=eligible,
-            answered_flats=answered,
-            agree=tuple(
-                AgreeCounts(question.id, *map(_count, answers[3 * i : 3 * i + 3]))
-                for i, question in enumerate(decided)
-            ),
-        )
-        for building, unit, eligible, answered, *answers in rows
-    ]
-    return sorted(units, key=lambda place: (_natural(place.building), _natural(place.unit or "")))
+_FINAL = (SurveyStatus.CLOSED, SurveyStatus.PUBLISHED)  # no ballot changes any more
 
 
 def _whole_building(units: Sequence[PlaceTally]) -> PlaceTally:
@@ -427,126 +127,11 @@ def _option_ids(question: Question) -> tuple[str, ...] | None:
     return None
 
 
-async def _option_counts(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition
-) -> dict[tuple[str, str], OptionCount]:
-    """Per (question, option): respondents, area (per flat), first choices and Borda points."""
-    choice = AnswerChoice
-    per_flat = definition.answer_per is AnswerPer.FLAT
-    query = (
-        select(
-            choice.question_id,
-            choice.option_id,
-            func.count(),
-            func.sum(choice.rank),
-            func.sum(case((choice.rank == 1, 1), else_=0)),
-            func.sum(_cents(EligibleFlat.area)) if per_flat else null(),
-        )
-        .join(Ballot, Ballot.id == choice.ballot_id)
-        .where(*_submitted_ballots(survey))
-        .group_by(choice.question_id, choice.option_id)
-    )
-    if per_flat:
-        query = query.join(
-            EligibleFlat,
-            (EligibleFlat.survey_id == Ballot.survey_id)
-            & (EligibleFlat.household_id == Ballot.household_id),
-        )
-    tops = {q.id: q.top for q in definition.questions if isinstance(q, Ranking)}
-    counts = {}
-    rows = await session.execute(query)
-    for question_id, option_id, respondents, rank_sum, firsts, cents in rows:
-        top = tops.get(question_id)
-        counts[question_id, option_id] = OptionCount(
-            option_id=option_id,
-            respondents=respondents,
-            area=_area(cents) if per_flat else None,
-            first_choices=_count(firsts) if top else 0,
-            # Σ (top + 1 - rank) over the ballots that ranked the option.
-            points=respondents * (top + 1) - _count(rank_sum) if top else 0,
-        )
-    return counts
-
-
-async def _answered(session: AsyncSession, survey: Survey) -> dict[str, int]:
-    """Submitted ballots that answered each question (a skipped optional question is not)."""
-    rows = await session.execute(
-        select(Answer.question_id, func.count())
-        .join(Ballot, Ballot.id == Answer.ballot_id)
-        .where(*_submitted_ballots(survey), Answer.value != _NULL)
-        .group_by(Answer.question_id)
-    )
-    return {question_id: count for question_id, count in rows}
-
-
-async def _number_results(
-    session: AsyncSession,
-    survey: Survey,
-    questions: Sequence[NumberQuestion],
-    answered: Mapping[str, int],
-) -> dict[str, NumberResult]:
-    if not questions:
-        return {}
-    # A number is stored quantized to its question's places, as the JSON string "-12.50":
-    # without the quotes and the point it is the exact integer -1250 (× 10^-places).
-    scaled = cast(func.replace(func.replace(Answer.value, '"', ""), ".", ""), BigInteger)
-    rows = await session.execute(
-        select(
-            Answer.question_id,
-            func.min(scaled),
-            func.max(scaled),
-            func.sum(scaled // _NUMBER_SPLIT),
-            func.sum(scaled % _NUMBER_SPLIT),
-        )
-        .join(Ballot, Ballot.id == Answer.ballot_id)
-        .where(
-            *_submitted_ballots(survey),
-            Answer.question_id.in_([q.id for q in questions]),
-            Answer.value != _NULL,
-        )
-        .group_by(Answer.question_id)
-    )
-    found = {question_id: rest for question_id, *rest in rows}
-    results = {}
-    for question in questions:
-        low, high, quotients, remainders = found.get(question.id, (None, None, 0, 0))
-        places = question.places
-        count = answered.get(question.id, 0)
-        total = Decimal(_count(quotients) * _NUMBER_SPLIT + _count(remainders)).scaleb(-places)
-        mean_step = Decimal(1).scaleb(-places - 2)
-        results[question.id] = NumberResult(
-            question_id=question.id,
-            answered=count,
-            minimum=None if low is None else Decimal(int(low)).scaleb(-places),
-            maximum=None if high is None else Decimal(int(high)).scaleb(-places),
-            total=total,
-            mean=(total / count).quantize(mean_step) if count else None,
-        )
-    return results
-
-
-async def _survey_counts(session: AsyncSession, survey: Survey) -> tuple[int, int, int]:
-    """Submitted ballots, written objections, and affected flats without a consent."""
-    consent = aliased(VoteInput)
-    of_survey = VoteInput.survey_id == survey.id
-    respondents = select(func.count()).select_from(Ballot).where(*_submitted_ballots(survey))
-    objections = select(func.count()).where(of_survey, VoteInput.kind == InputKind.OBJECTION)
-    missing = select(func.count(VoteInput.household_id.distinct())).where(
-        of_survey,
-        VoteInput.kind == InputKind.AFFECTED,
-        ~exists().where(
-            consent.survey_id == survey.id,
-            consent.household_id == VoteInput.household_id,
-            consent.kind == InputKind.CONSENT,
-        ),
-    )
-    row = await session.execute(
-        select(
-            respondents.scalar_subquery(), objections.scalar_subquery(), missing.scalar_subquery()
-        )
-    )
-    submitted, written, unconsented = row.one()
-    return submitted, written, unconsented
+def _counted_by_choices(question: Question) -> bool:
+    """Whether the ballots that answered the question are its options' counts added up: one
+    choice per answer (single, agree, rating), one first place per ranking. A multiple choice
+    has several choices, numbers and texts none: those are counted from the answers."""
+    return _option_ids(question) is not None and not isinstance(question, MultipleChoice)
 
 
 def _results(
@@ -565,9 +150,12 @@ def _results(
                 options.get((question.id, option), replace(nobody, option_id=option))
                 for option in option_ids
             )
-            results.append(
-                ChoiceResult(question.id, question.type, answered.get(question.id, 0), counts)
-            )
+            if _counted_by_choices(question):
+                ranking = isinstance(question, Ranking)
+                count = sum(o.first_choices if ranking else o.respondents for o in counts)
+            else:
+                count = answered.get(question.id, 0)
+            results.append(ChoiceResult(question.id, question.type, count, counts))
         elif isinstance(question, NumberQuestion):
             results.append(numbers[question.id])
         else:
@@ -575,11 +163,11 @@ def _results(
     return tuple(results)
 
 
-def _decisions(
-    definition: SurveyDefinition, figures: Sequence[_Figures], objections: int, missing: int
-) -> tuple[Decision, ...]:
-    """Each decided question's outcome; objections and missing consents block only where
-    the definition's ``blocked_by`` names them."""
+def _decide(
+    definition: SurveyDefinition, objections: int, missing: int, question_id: str, tally: Tally
+) -> Decision:
+    """A decided question's outcome under its rule; objections and missing consents block only
+    where the definition's ``blocked_by`` names them."""
     blocking = definition.blocked_by
     blocks = {
         "blocking_objections": objections if BlockReason.WRITTEN_OBJECTIONS in blocking else 0,
@@ -587,266 +175,119 @@ def _decisions(
         if BlockReason.MISSING_AFFECTED_CONSENTS in blocking
         else 0,
     }
-    decisions = []
-    for question, each in zip(definition.decided_questions, figures, strict=True):
-        tally = Tally(**each)
-        decisions.append(Decision(question.id, tally, decide(question.rule, tally, **blocks)))
-    return tuple(decisions)
+    question = definition.question(question_id)
+    assert isinstance(question, AgreeQuestion)
+    return Decision(question_id, tally, decide(question.rule, tally, **blocks))
 
 
-async def tally_survey(session: AsyncSession, survey: Survey) -> SurveyTally:
-    """The results of a survey as they stand, from its submitted ballots. Several queries:
-    while answers come in, run it in a SERIALIZABLE transaction for one consistent snapshot
-    on PostgreSQL (SQLite transactions are serializable already)."""
-    definition = definition_of(survey.definition)
-    flats = _flat_rows(survey, definition)
-    figures = await _figures(session, flats, _measured(flats, definition))
-    participation = figures[0]
-    respondents, objections, missing = await _survey_counts(session, survey)
-    answered = await _answered(session, survey)
+def decided_tally(
+    survey: Survey,
+    question: AgreeQuestion,
+    options: Mapping[tuple[str, str], OptionCount],
+    shared: SharedHeads,
+) -> Tally:
+    """A decided question's figures: the scope's as fixed at opening; flats and area from its
+    options."""
+    nobody = OptionCount("", 0, Decimal(0), 0, 0)
+    approve, reject, abstain = (options.get((question.id, a.value), nobody) for a in AgreeAnswer)
+    participating = (approve, reject, abstain)
+    flats = sum(o.respondents for o in participating)
+    # A flat of a head of its own is that head: heads are flats, less the flats of shared
+    # heads, plus those heads as the rule counts them.
+    return Tally(
+        scope_area=area_of(survey.scope_cents),
+        scope_heads=count_of(survey.scope_heads),
+        scope_flats=count_of(survey.scope_flats),
+        participating_area=sum((o.area or Decimal(0) for o in participating), Decimal(0)),
+        participating_heads=flats - shared.flats + shared.heads,
+        participating_flats=flats,
+        approving_area=approve.area or Decimal(0),
+        approving_heads=approve.respondents - shared.approving_flats + shared.approving_heads,
+        approving_flats=approve.respondents,
+        rejecting_flats=reject.respondents,
+    )
+
+
+async def _counted(
+    session: AsyncSession,
+    survey: Survey,
+    definition: SurveyDefinition,
+    decision: Callable[[str, Tally], Decision],
+    inputs: tuple[int, int],
+) -> SurveyTally:
+    answered = answered_flats(survey, definition)
+    units, totals = await unit_tallies(session, survey, definition, answered)
+    having_answered, *per_question = await shared_heads(session, definition, answered)
+    options = await option_counts(session, survey, definition)
+    apart = [q for q in definition.questions if not _counted_by_choices(q)]
+    answered_by = await answered_counts(session, survey, apart)
     numbers = [q for q in definition.questions if isinstance(q, NumberQuestion)]
-    units = await _units(session, flats, definition)
+    per_flat = definition.answer_per is AnswerPer.FLAT
     return SurveyTally(
         survey_id=survey.id,
         participation=Participation(
-            eligible_flats=participation["scope_flats"],
-            eligible_area=participation["scope_area"],
-            eligible_heads=participation["scope_heads"],
-            answered_flats=participation["participating_flats"],
-            answered_area=participation["participating_area"],
-            answered_heads=participation["participating_heads"],
-            respondents=respondents,
+            eligible_flats=count_of(survey.scope_flats),
+            eligible_area=area_of(survey.scope_cents),
+            eligible_heads=count_of(survey.scope_heads),
+            answered_flats=totals.flats,
+            answered_area=area_of(totals.cents),
+            answered_heads=totals.flats - having_answered.flats + having_answered.heads,
+            respondents=totals.flats if per_flat else await submitted_count(session, survey),
         ),
         questions=_results(
             definition,
-            await _option_counts(session, survey, definition),
-            answered,
-            await _number_results(session, survey, numbers, answered),
+            options,
+            answered_by,
+            await number_results(session, survey, numbers, answered_by),
         ),
         # An empty scope decides nothing (and `Tally` refuses one).
-        decisions=_decisions(definition, figures, objections, missing)
-        if definition.decided_questions and participation["scope_flats"]
+        decisions=tuple(
+            decision(question.id, decided_tally(survey, question, options, shared))
+            for question, shared in zip(definition.decided_questions, per_question, strict=True)
+        )
+        if survey.scope_flats
         else (),
-        objections=objections,
-        missing_consents=missing,
+        objections=inputs[0],
+        missing_consents=inputs[1],
         buildings=tuple(_buildings(units)),
         units=tuple(units),
     )
 
 
-# ---- records for the committee -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FlatOfScope:
-    household_id: int
-    building: str
-    unit: str
-    floor: int
-    room: str
-
-
-def _place_columns() -> tuple[ColumnElement[Any], ...]:
-    """The columns of a `FlatOfScope`, in order, from households, buildings and units."""
-    return (Household.id, Building.name, Unit.name, Household.floor, Household.room)
-
-
-def _flat_order(flat: FlatOfScope) -> tuple[Any, ...]:
-    return (_natural(flat.building), _natural(flat.unit), flat.floor, _natural(flat.room))
-
-
-async def non_respondents(session: AsyncSession, survey: Survey) -> list[FlatOfScope]:
-    """The eligible flats without a submitted ballot, for the committee's door knocking."""
-    flats = _flat_rows(survey, definition_of(survey.definition))
-    rows = await session.execute(
-        select(*_place_columns())
-        .join_from(flats, Household, Household.id == flats.c.household_id)
-        .join(Building, Building.id == Household.building_id)
-        .join(Unit, Unit.id == Household.unit_id)
-        .where(flats.c.answered.is_(None))
+async def _keep(
+    session: AsyncSession, survey: Survey, result: SurveyTally, last_event: int | None
+) -> None:
+    kept = KeptTally(
+        survey_id=survey.id,
+        computed_at=utcnow(),
+        ballots=result.participation.respondents,
+        last_event_id=last_event,
+        figures=json.dumps(result.to_json(), ensure_ascii=False),
     )
-    return sorted((FlatOfScope(*row) for row in rows), key=_flat_order)
+    try:
+        async with session.begin_nested():
+            await session.merge(kept)
+    except IntegrityError:
+        pass  # kept a moment ago by a concurrent tally of the same survey, from the same ballots
 
 
-@dataclass(frozen=True)
-class VotingFlat:
-    """A flat of a named ballot, with what its vote weighs: area and head."""
-
-    place: FlatOfScope
-    area: Decimal
-    head: str
-
-
-@dataclass(frozen=True)
-class Respondent:
-    resident_id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class BallotRecord:
-    """A row of the export. Named and per flat: every flat of the scope, so that the tally can
-    be recomputed from the rows (a flat that did not submit has no answers). Named and per
-    person: each submitted ballot with its respondent. Anonymous: the answers only."""
-
-    flat: VotingFlat | None
-    respondent: Respondent | None
-    submitted_at: datetime | None
-    answers: Mapping[str, AnswerValue | None]  # submitted ballots only
-
-
-@dataclass(frozen=True)
-class AnswerRecord:
-    """An entry of the audit trail: an answer given, changed, or withdrawn (``withdrawn``:
-    a changed answer hid the question)."""
-
-    flat: FlatOfScope | None
-    respondent: Respondent
-    question_id: str
-    value: AnswerValue | None
-    withdrawn: bool
-    at: datetime
-
-
-@dataclass(frozen=True)
-class SurveyRecords:
-    ballots: tuple[BallotRecord, ...]
-    events: tuple[AnswerRecord, ...]  # empty for an anonymous survey
-    # Objections, affected flats, consents, objections to the result: they can decide an
-    # outcome, so whoever recomputes the tally needs them. No flat for an anonymous survey.
-    inputs: tuple[RecordedInput, ...] = ()
-
-
-async def _submitted_answers(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition
-) -> dict[int, dict[str, AnswerValue | None]]:
-    questions = {question.id: question for question in definition.questions}
-    rows = await session.execute(
-        select(Answer.ballot_id, Answer.question_id, Answer.value)
-        .join(Ballot, Ballot.id == Answer.ballot_id)
-        .where(*_submitted_ballots(survey))
-    )
-    answers: dict[int, dict[str, AnswerValue | None]] = {}
-    for ballot_id, question_id, value in rows:
-        if question_id in questions:
-            answers.setdefault(ballot_id, {})[question_id] = decode(questions[question_id], value)
-    return answers
-
-
-async def _flat_ballots(
-    session: AsyncSession, survey: Survey, answers: Mapping[int, Mapping[str, AnswerValue | None]]
-) -> list[BallotRecord]:
-    rows = await session.execute(
-        select(
-            *_place_columns(),
-            _cents(EligibleFlat.area),
-            EligibleFlat.head,
-            Ballot.id,
-            Ballot.submitted_at,
-        )
-        .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
-        .join(Building, Building.id == Household.building_id)
-        .join(Unit, Unit.id == Household.unit_id)
-        .outerjoin(Ballot, _submitted_ballot_of(EligibleFlat))
-        .where(EligibleFlat.survey_id == survey.id)
-    )
-    places = len(_place_columns())
-    by_place = sorted(
-        ((FlatOfScope(*row[:places]), row[places:]) for row in rows),
-        key=lambda item: _flat_order(item[0]),
-    )
-    return [
-        BallotRecord(
-            VotingFlat(place, _area(cents), head),
-            None,
-            submitted_at,
-            MappingProxyType(dict(answers.get(ballot_id, {}))),
-        )
-        for place, (cents, head, ballot_id, submitted_at) in by_place
-    ]
-
-
-async def _person_ballots(
-    session: AsyncSession, survey: Survey, answers: Mapping[int, Mapping[str, AnswerValue | None]]
-) -> list[BallotRecord]:
-    rows = await session.execute(
-        select(Ballot.id, Ballot.submitted_at, Resident.id, Resident.full_name)
-        .join(Resident, Resident.id == Ballot.resident_id)
-        .where(*_submitted_ballots(survey))
-        .order_by(Ballot.submitted_at, Ballot.id)
-    )
-    return [
-        BallotRecord(
-            None,
-            Respondent(resident_id, name),
-            submitted_at,
-            MappingProxyType(dict(answers[ballot_id])),
-        )
-        for ballot_id, submitted_at, resident_id, name in rows
-    ]
-
-
-def _anonymous_ballots(
-    definition: SurveyDefinition, answers: Mapping[int, Mapping[str, AnswerValue | None]]
-) -> list[BallotRecord]:
-    # Ordered by the answers themselves: ballot ids and times would tell who answered first.
-    def content(ballot: Mapping[str, AnswerValue | None]) -> tuple[str, ...]:
-        return tuple(encode(ballot[q.id]) if q.id in ballot else "" for q in definition.questions)
-
-    return [
-        BallotRecord(None, None, None, MappingProxyType(dict(ballot)))
-        for ballot in sorted(answers.values(), key=content)
-    ]
-
-
-async def _answer_events(
-    session: AsyncSession, survey: Survey, definition: SurveyDefinition
-) -> list[AnswerRecord]:
-    questions = {question.id: question for question in definition.questions}
-    rows = await session.execute(
-        select(*_place_columns())
-        .add_columns(
-            Resident.id,
-            Resident.full_name,
-            AnswerEvent.question_id,
-            AnswerEvent.value,
-            AnswerEvent.at,
-        )
-        .select_from(AnswerEvent)
-        .join(Ballot, Ballot.id == AnswerEvent.ballot_id)
-        .join(Resident, Resident.id == AnswerEvent.resident_id)
-        .outerjoin(Household, Household.id == Ballot.household_id)
-        .outerjoin(Building, Building.id == Household.building_id)
-        .outerjoin(Unit, Unit.id == Household.unit_id)
-        .where(AnswerEvent.survey_id == survey.id)
-        .order_by(AnswerEvent.id)
-    )
-    return [
-        AnswerRecord(
-            flat=None if place[0] is None else FlatOfScope(*place),
-            respondent=Respondent(resident_id, name),
-            question_id=question_id,
-            value=None if value is None else decode(questions[question_id], value),
-            withdrawn=value is None,
-            at=at,
-        )
-        for *place, resident_id, name, question_id, value, at in rows
-        if question_id in questions
-    ]
-
-
-async def survey_records(session: AsyncSession, survey: Survey) -> SurveyRecords:
-    """The ballots and the audit trail as the export shows them. For an anonymous survey,
-    nothing that points to a flat or a person: answers only, and no audit trail."""
+async def tally_survey(session: AsyncSession, survey: Survey) -> SurveyTally:
+    """The results of a survey as they stand, from its submitted ballots; for a closed survey,
+    from the figures kept at the first tally after the close. Several queries: while answers
+    come in, run it in a SERIALIZABLE transaction for one consistent snapshot on PostgreSQL
+    (SQLite transactions are serializable already)."""
     definition = definition_of(survey.definition)
-    answers = await _submitted_answers(session, survey, definition)
-    inputs = tuple(await inputs_of(session, survey))
-    if definition.ballots is Ballots.ANONYMOUS:
-        unnamed = tuple(replace(item, flat="") for item in inputs)
-        return SurveyRecords(tuple(_anonymous_ballots(definition, answers)), (), unnamed)
-    if definition.answer_per is AnswerPer.FLAT:
-        ballots = await _flat_ballots(session, survey, answers)
-    else:
-        ballots = await _person_ballots(session, survey, answers)
-    events = tuple(await _answer_events(session, survey, definition))
-    return SurveyRecords(tuple(ballots), events, inputs)
+    inputs = await input_counts(session, survey)
+    decision = partial(_decide, definition, *inputs)
+    if survey.status not in _FINAL:
+        return await _counted(session, survey, definition, decision, inputs)
+    last_event = await session.scalar(
+        select(func.max(AnswerEvent.id)).where(AnswerEvent.survey_id == survey.id)
+    )
+    kept = await session.get(KeptTally, survey.id)
+    if kept is not None and kept.last_event_id == last_event:
+        figures = SurveyTally.from_json(json.loads(kept.figures), decision)
+        return replace(figures, objections=inputs[0], missing_consents=inputs[1])
+    result = await _counted(session, survey, definition, decision, inputs)
+    await _keep(session, survey, result, last_event)
+    return result

@@ -25,9 +25,10 @@ from storage.models import (
 from storage.surveys.ballots import ballot_for, record_answer
 from storage.surveys.models import Ballot, Survey
 from storage.surveys.queries import create_survey, definition_of, open_survey, scope_named
-from storage.surveys.tallies import SurveyTally, tally_survey
+from storage.surveys.tallies import tally_survey
 from surveys.joining.register import RegisterFlat
 from surveys.voting.flow import validate_answer
+from surveys.voting.results import SurveyTally
 
 COMPOUND = "幸福里"
 

@@ -28,7 +28,8 @@ from storage.drives.queries import (
 )
 from storage.surveys.models import InputKind
 from storage.surveys.queries import ballot_for, definition_of, record_answer, scope_named
-from storage.surveys.tallies import survey_records, tally_survey
+from storage.surveys.records import survey_records
+from storage.surveys.tallies import tally_survey
 from storage.surveys.vote_inputs import record_input
 from surveys.complaints.rules import Category, ComplaintLimits
 from surveys.drives.cost_sharing import Plan

@@ -4,6 +4,10 @@ flat or a person when the ballots are anonymous."""
 
 from __future__ import annotations
 
+import json
+import pickle
+import subprocess
+import sys
 import warnings
 from decimal import Decimal
 from io import BytesIO
@@ -13,12 +17,17 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.documents.reports import AGREE, chart_png, export_xlsx, question_header, summary_text
+from bot.documents.charts import chart_png
+from bot.documents.labels import AGREE
+from bot.documents.out_of_process import out_of_process
+from bot.documents.reports import export_xlsx, question_header, summary_text
 from storage.models import Role
 from storage.surveys.models import Survey
 from storage.surveys.queries import definition_of
-from storage.surveys.tallies import SurveyTally, survey_records, tally_survey
+from storage.surveys.records import survey_records
+from storage.surveys.tallies import tally_survey
 from surveys.voting.decision import Answer, FlatBallot, tally
+from surveys.voting.results import SurveyTally
 from tests.tallies.conftest import (
     Flat,
     answer,
@@ -54,6 +63,50 @@ async def test_the_chart_is_a_png_of_every_question_with_options(sessions: Sessi
         chinese = chart_png(definition, result)
         english = chart_png(definition, result, "en")
     assert chinese.startswith(PNG) and english.startswith(PNG) and chinese != english
+
+
+# What the bot does: draw in a process of its own, then say what this process has loaded.
+DRAWN_APART = """
+import json, pickle, sys
+from bot.documents.out_of_process import out_of_process
+definition, tally = pickle.load(sys.stdin.buffer)
+png = out_of_process("bot.documents.charts", "chart_png")(definition, tally, "en")
+loaded = [name for name in ("matplotlib", "openpyxl") if name in sys.modules]
+print(json.dumps({"png": png.hex(), "loaded": loaded}))
+"""
+
+
+async def test_the_bot_draws_the_same_chart_without_keeping_matplotlib(
+    sessions: Sessions,
+) -> None:
+    async with sessions() as session, session.begin():
+        survey, result = await content_survey(session)
+    definition = definition_of(survey.definition)
+    run = subprocess.run(
+        [sys.executable, "-c", DRAWN_APART],
+        input=pickle.dumps((definition, result)),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    drawn = json.loads(run.stdout)
+    assert drawn["loaded"] == []
+    assert bytes.fromhex(drawn["png"]) == chart_png(definition, result, "en")
+
+
+async def test_the_workbook_drawn_apart_holds_the_same_cells(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        survey, result = await content_survey(session)
+        records = await survey_records(session, survey)
+    definition = definition_of(survey.definition)
+    here = load_workbook(BytesIO(export_xlsx(definition, result, records, SHANGHAI)))
+    drawn = out_of_process("bot.documents.reports", "export_xlsx")
+    apart = load_workbook(BytesIO(drawn(definition, result, records, tz=SHANGHAI)))
+    assert apart.sheetnames == here.sheetnames
+    for name in here.sheetnames:
+        cells = [list(sheet.iter_rows(values_only=True)) for sheet in (here[name], apart[name])]
+        assert cells[0] == cells[1]
 
 
 async def test_the_summary_gives_the_figures_and_the_outcome(sessions: Sessions) -> None:

@@ -13,19 +13,18 @@ from storage.committee import compound_named
 from storage.joining.register import import_register
 from storage.models import Role
 from storage.surveys.queries import create_survey, scope_named
-from storage.surveys.tallies import (
+from storage.surveys.records import FlatOfScope, non_respondents
+from storage.surveys.tallies import tally_survey
+from surveys.voting.questions import QuestionType
+from surveys.voting.results import (
     AgreeCounts,
     ChoiceResult,
-    FlatOfScope,
     NumberResult,
     OptionCount,
     Participation,
     PlaceTally,
     TextResult,
-    non_respondents,
-    tally_survey,
 )
-from surveys.voting.questions import QuestionType
 from tests.tallies.conftest import (
     COMPOUND,
     CONTENT,

@@ -9,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.surveys.models import InputKind, VoteInput
-from storage.surveys.tallies import ChoiceResult, Decision, tally_survey
+from storage.surveys.tallies import tally_survey
 from surveys.voting.decision import Block, BlockReason, Measure, Tally
+from surveys.voting.results import ChoiceResult, Decision
 from tests.tallies.conftest import Flat, flat_answers, make_survey, vote
 
 Sessions = async_sessionmaker[AsyncSession]
