@@ -50,7 +50,7 @@ def test_every_committee_command_has_a_row() -> None:
     handlers = Path(__file__).parents[2] / "handlers"
     registered = {
         name
-        for source in handlers.glob("*.py")
+        for source in handlers.rglob("*.py")
         for name in re.findall(r'Command\("(\w+)"\)', source.read_text())
     }
     covered = {row.command.split()[0].lstrip("/") for row in COMMANDS}
