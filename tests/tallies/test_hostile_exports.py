@@ -26,8 +26,9 @@ from storage.drives.queries import (
     open_drive,
     pledge,
 )
+from storage.surveys.ballots import ballot_for, record_answer
 from storage.surveys.models import InputKind
-from storage.surveys.queries import ballot_for, definition_of, record_answer, scope_named
+from storage.surveys.queries import definition_of, scope_named
 from storage.surveys.records import survey_records
 from storage.surveys.tallies import tally_survey
 from storage.surveys.vote_inputs import record_input
