@@ -300,10 +300,11 @@ class Resident:
         self, button_text: str, message_id: int | None = None, timeout: float = WAIT
     ) -> str:
         """Press the button so labelled (on the latest bot message having it, by default),
-        waiting up to `timeout` s for the bot to show it; return the callback_query_id."""
-        pressed: list[str] = []
+        waiting up to `timeout` s for the bot to show it; return the callback_query_id. Past
+        that, the sandbox's refusal (SandboxError) is raised."""
+        refused: list[SandboxError] = []
 
-        async def attempt() -> bool:
+        async def attempt() -> str | None:
             try:
                 reply = await self.client.press(
                     self.id, message_id=message_id, button_text=button_text
@@ -311,12 +312,16 @@ class Resident:
             except SandboxError as error:
                 if not error.reason.startswith("no inline button"):
                     raise
-                return False
-            pressed.append(str(reply["callback_query_id"]))
-            return True
+                refused[:] = [error]
+                return None
+            return str(reply["callback_query_id"])
 
-        await until(attempt, f"{self.name} was never shown a {button_text!r} button", timeout)
-        return pressed[0]
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (pressed := await attempt()) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                raise refused[0]
+            await asyncio.sleep(POLL_INTERVAL)
+        return pressed
 
     async def forge_press(self, message_id: int, callback_data: str) -> str:
         """Send callback_data no button carries, as a tampered client could."""

@@ -77,9 +77,9 @@ async def test_press_finds_the_latest_message_with_the_button(bot: Bot, zhang: R
 async def test_press_refuses_missing_and_link_buttons(bot: Bot, zhang: Resident) -> None:
     sent = await bot.send_message(zhang.id, "投票", reply_markup=vote_keyboard("a"))
     with pytest.raises(SandboxError, match="no inline button with text '选z' on any bot message"):
-        await zhang.press("选z")
+        await zhang.press("选z", timeout=0)
     with pytest.raises(SandboxError, match="no inline button with text '选a' on message 1 "):
-        await zhang.press("选a", message_id=1)
+        await zhang.press("选a", message_id=1, timeout=0)
     with pytest.raises(SandboxError, match="opens a link or app, not a callback"):
         await zhang.press("说明", message_id=sent.message_id)
 
