@@ -4,9 +4,13 @@ through flood limits, server errors, timeouts, blocked residents and a clean sto
 from __future__ import annotations
 
 import dataclasses
-from itertools import pairwise
+import time
+from typing import Any
 
 from aiogram import Bot
+from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
+from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods.base import Response
 from sqlalchemy import select
 
 from bot.sandbox import Sandbox, SandboxClient
@@ -207,14 +211,27 @@ async def test_a_chats_messages_keep_their_order_and_spacing(
         await enqueue_many(session, [Outgoing(chat, text) for text in texts])
         await enqueue_many(session, [Outgoing(other, "公告") for other in others])
 
+    # When the dispatcher starts each send to the chat. It reserves moments an interval apart
+    # (tests/outbox/test_pace.py), but a send may start late after its moment on a busy
+    # machine, and so closer to the next: only the span from before the start to the last
+    # send is bound to hold every interval. (The sent_at it records is later still.)
+    started: list[float] = []
+
+    async def clocked(
+        make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        if isinstance(method, SendMessage) and method.chat_id == chat:
+            started.append(time.monotonic())
+        return await make_request(bot, method)
+
+    bot.session.middleware(clocked)
     policy = dataclasses.replace(FAST, chat_interval=0.2)
+    before = time.monotonic()
     async with dispatching(bot, sessions, policy):
         await until_done(sessions)
 
     assert received(sandbox, chat) == texts
-    sent_at = [row.sent_at for row in await _rows(sessions) if row.chat_id == chat]
-    gaps = [(b - a).total_seconds() for a, b in pairwise(sent_at)]  # type: ignore[operator]
-    assert min(gaps) >= 0.15, gaps
+    assert len(started) == len(texts) and started[-1] - before >= 4 * 0.2, started
 
 
 async def test_stopping_sends_no_more_and_hands_back_the_rest(
