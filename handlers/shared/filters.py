@@ -61,10 +61,12 @@ class NumberArgument(Filter):
     async def __call__(self, event: TelegramObject, command: CommandObject) -> dict[str, Any]:
         number = whole_number(command.args or "")
         if number is None:
-            raise Sorry(
-                _("Send /{command} followed by a number, for example /{command} 3.").format(
-                    command=command.command
-                )
-                + (f" {self.usage()}" if self.usage else "")
+            how = _("Send /{command} followed by a number, for example /{command} 3.").format(
+                command=command.command
             )
+            if self.usage is not None:  # Chinese sentences join without a space
+                how = _("{sentence} {next_sentence}").format(
+                    sentence=how, next_sentence=self.usage()
+                )
+            raise Sorry(how)
         return {"number": number}
