@@ -42,3 +42,29 @@ def clipped(text: str, limit: int = MESSAGE_LIMIT) -> str:
     units = text.encode("utf-16-le", "surrogatepass")[: 2 * limit]
     # A character cut in two leaves a lone high surrogate at the end: drop it.
     return units.decode("utf-16-le", "ignore")
+
+
+def pieces(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """`text` in pieces of at most `limit` UTF-16 code units, cut at line breaks (a single
+    longer line at the limit): a long tally or list is sent whole, in several messages."""
+    if telegram_length(text) <= limit:
+        return [text]
+    found: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while telegram_length(line) > limit:
+            head = clipped(line, limit)
+            if current:
+                found.append(current)
+                current = ""
+            found.append(head)
+            line = line[len(head) :]
+        joined = f"{current}\n{line}" if current else line
+        if telegram_length(joined) <= limit:
+            current = joined
+        else:
+            found.append(current)
+            current = line
+    if current or not found:
+        found.append(current)
+    return found

@@ -89,7 +89,7 @@ async def _announcements(
         lines += ["", _("Residents who have blocked the bot: {count}").format(count=blocked)]
     lines += ["", _("/deliveries N shows the notices of survey N.")]
     builder.adjust(3)
-    return "\n".join(lines)[:4096], builder.as_markup()
+    return "\n".join(lines), builder.as_markup()
 
 
 async def _survey_notices(session: AsyncSession, survey: Survey) -> str:

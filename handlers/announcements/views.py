@@ -131,7 +131,7 @@ async def preview(
         )
     lines += ["", draft.text]
     send = _("Schedule") if scheduled else _("Send")
-    return "\n".join(lines)[:4096], steps(draft, (send, "send"), (_("Discard"), "drop"))
+    return "\n".join(lines), steps(draft, (send, "send"), (_("Discard"), "drop"))
 
 
 def scheduled(draft: Announcement, zone: ZoneInfo) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.complaints.callbacks import ComplaintManage
 from handlers.complaints.notices import tell_reporter
 from handlers.complaints.texts import category_label, committee_view, row_line, state_label
-from handlers.shared.filters import Committee, NumberArgument, Sorry, whole_number
+from handlers.shared.filters import Committee, NumberArgument, Sorry
 from handlers.shared.replies import Replies
 from storage.committee import committee_of
 from storage.complaints.queries import (
@@ -38,12 +38,12 @@ from storage.complaints.queries import (
 from storage.models import utcnow
 from storage.refusals import Refusal, Refused
 from surveys.complaints import rules
+from surveys.numbers import MAX_TELEGRAM_ID, whole_number_or_none
 
 ComplaintsRenderer = Callable[[Sequence[ComplaintRow], ZoneInfo], bytes]
 LISTED = 30
 LISTABLE = [state for state in rules.State if state is not rules.State.DRAFT]
 SETTABLE = {state.value: state for state in rules.COMMITTEE_STATES}
-TELEGRAM_ID = 2**63 - 1
 Word = TypeVar("Word", rules.State, rules.Category)
 
 
@@ -122,7 +122,7 @@ async def list_complaints(
         ),
         _("Send /case N to handle complaint N."),
     ]
-    replies.say("\n".join(lines)[:4096])
+    replies.say("\n".join(lines))
 
 
 async def _case_keyboard(session: AsyncSession, row: ComplaintRow) -> InlineKeyboardMarkup:
@@ -168,7 +168,7 @@ async def managed(
 ) -> None:
     complaint = await complaint_for_committee(session, compounds, callback_data.complaint_id)
     action, value = callback_data.action, callback_data.value
-    member = whole_number(value, TELEGRAM_ID)
+    member = whole_number_or_none(value, 1, MAX_TELEGRAM_ID)
     if action == "state" and value in SETTABLE:
         if not rules.may_set(complaint.state, SETTABLE[value]):
             raise Refused(Refusal.COMPLAINT_STATE)

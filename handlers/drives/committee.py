@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.drives.texts import money, progress_text
-from handlers.shared.filters import Committee, NumberArgument, Sorry, whole_number
+from handlers.shared.filters import Committee, NumberArgument, Sorry
 from handlers.shared.replies import Replies
 from handlers.shared.texts import flat_label
 from storage.drives.queries import (
@@ -27,6 +27,7 @@ from storage.drives.queries import (
 )
 from storage.residents import flat_named, flats_by_id
 from surveys.drives.money import parse_yuan
+from surveys.numbers import whole_number_or_none
 
 LedgerRenderer = Callable[[Ledger, ZoneInfo], bytes]
 UNPAID_SHOWN = 60
@@ -52,7 +53,7 @@ async def unpaid(
                 paid=money(each.paid_fen),
             )
         )
-    replies.say("\n".join(lines)[:4096])
+    replies.say("\n".join(lines))
 
 
 async def paid(
@@ -67,7 +68,7 @@ async def paid(
     assert message.from_user is not None
     usage = _("Send /paid DRIVE FLAT YUAN, for example /paid 2 3栋/2单元/501 1500.")
     parts = (command.args or "").split()
-    number = whole_number(parts[0]) if len(parts) == 3 else None
+    number = whole_number_or_none(parts[0]) if len(parts) == 3 else None
     if number is None:
         raise Sorry(usage)
     flat_name, amount = parts[1], parts[2]

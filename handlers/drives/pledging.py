@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.drives.callbacks import DrivePress, PledgeVia
 from handlers.drives.texts import drive_card, method_label, money, pledge_text
-from handlers.shared.filters import Sorry, whole_number
+from handlers.shared.filters import Sorry
 from handlers.shared.replies import Replies
 from handlers.shared.texts import flat_label
 from storage.drives.models import PayMethod, PledgeKind
@@ -36,6 +36,7 @@ from storage.models import Resident
 from storage.refusals import Refusal, Refused
 from storage.residents import flats_by_id
 from surveys.drives.money import parse_yuan
+from surveys.numbers import whole_number_or_none
 
 MAX_HOURS = 10_000
 MAX_GOODS = 500  # characters describing pledged goods
@@ -159,7 +160,7 @@ def _terms(step: str | None, data: dict[str, Any], text: str) -> PledgeTerms:
                 )
             )
         return PledgeTerms(PledgeKind.GOODS, goods=text)
-    hours = whole_number(text, largest=MAX_HOURS)
+    hours = whole_number_or_none(text, 1, MAX_HOURS)
     if hours is None:
         raise Sorry(
             _("Please send a whole number of hours, from 1 to {limit}.").format(limit=MAX_HOURS)

@@ -15,9 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.committee import compounds_of
 from storage.refusals import Refusal, Refused
-
-# The largest id a column holds on both databases (a 32-bit INTEGER on PostgreSQL).
-LARGEST_ID = 2**31 - 1
+from surveys.numbers import whole_number_or_none
 
 
 class Sorry(Exception):
@@ -26,16 +24,6 @@ class Sorry(Exception):
     def __init__(self, text: str) -> None:
         super().__init__("refused with a sentence")  # the text may quote the person: not here
         self.text = text
-
-
-def whole_number(text: str, largest: int = LARGEST_ID) -> int | None:
-    """`text` as a whole number from 1 to `largest`, written in ASCII digits (a leading "#"
-    allowed); None otherwise. str.isdigit would take "²" and "٣"."""
-    text = text.strip().removeprefix("#")
-    if not text or len(text) > len(str(largest)) or not text.isascii() or not text.isdigit():
-        return None
-    number = int(text)
-    return number if 1 <= number <= largest else None
 
 
 class Committee(Filter):
@@ -59,7 +47,7 @@ class NumberArgument(Filter):
         self.usage = usage
 
     async def __call__(self, event: TelegramObject, command: CommandObject) -> dict[str, Any]:
-        number = whole_number(command.args or "")
+        number = whole_number_or_none(command.args or "")
         if number is None:
             how = _("Send /{command} followed by a number, for example /{command} 3.").format(
                 command=command.command

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from storage.outbox.queue import DOCUMENT, EDIT, PHOTO, Outgoing
+from surveys.text import pieces
 
 
 def _json(markup: InlineKeyboardMarkup | None) -> dict[str, object] | None:
@@ -58,15 +59,21 @@ class Replies:
             self.messages.append(message)
 
     def say(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """A new message to the person."""
-        if self.chat_id is not None:
-            self._add(Outgoing(self.chat_id, text, _json(markup)))
-
-    def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Turn the message whose button was pressed into `text` (a new message otherwise)."""
+        """A new message to the person; a text longer than Telegram takes goes as several,
+        cut at line breaks, the buttons under the last."""
         if self.chat_id is None:
             return
-        if self.pressed is None:
+        *first, last = pieces(text)
+        for piece in first:
+            self._add(Outgoing(self.chat_id, piece))
+        self._add(Outgoing(self.chat_id, last, _json(markup)))
+
+    def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Turn the message whose button was pressed into `text` (new messages otherwise, or
+        when it does not fit in one)."""
+        if self.chat_id is None:
+            return
+        if self.pressed is None or len(pieces(text)) > 1:
             self.say(text, markup)
             return
         self._add(

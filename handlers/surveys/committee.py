@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.shared.filters import Committee, NumberArgument, Sorry, whole_number
+from handlers.shared.filters import Committee, NumberArgument, Sorry
 from handlers.shared.replies import Replies
 from handlers.shared.texts import building_label, room_label, unit_label
 from handlers.surveys.notices import local_time
@@ -37,6 +37,7 @@ from storage.surveys.queries import (
 from storage.surveys.records import SurveyRecords, non_respondents, survey_records
 from storage.surveys.tallies import tally_survey
 from storage.surveys.vote_inputs import challenge_count, flat_in_survey, record_input
+from surveys.numbers import whole_number_or_none
 from surveys.voting.results import SurveyTally
 from surveys.voting.schema import SurveyDefinition
 
@@ -119,7 +120,7 @@ async def tally(
         text += "\n\n" + objections.format(
             count=await challenge_count(session, survey), number=survey.id
         )
-    replies.say(text[:4096])
+    replies.say(text)
     caption = (
         _("Survey #{number} so far: it is still open.")
         if running
@@ -172,7 +173,7 @@ def _result_notice(
     heading = _("Result published (公示):")
     figures = tally_text(result, definition, language, running=False)
     if survey.objections_until <= survey.published_at:  # no window when 0 days
-        return "\n".join([heading, figures])[:4096], None
+        return "\n".join([heading, figures]), None
     until = _("Objections to this result are accepted until {time}.").format(
         time=local_time(survey.objections_until, zone)
     )
@@ -237,7 +238,7 @@ async def record_paper(
     """`/paper N FLAT KIND`: a written objection, an affected flat or its consent, received on
     paper, for a flat of survey N's scope."""
     parts = (command.args or "").split()
-    number = whole_number(parts[0]) if len(parts) == 3 else None
+    number = whole_number_or_none(parts[0]) if len(parts) == 3 else None
     if number is None or parts[2] not in PAPER_KINDS:
         raise Sorry(
             _(

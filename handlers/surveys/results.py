@@ -30,7 +30,7 @@ async def show_results(
     result = await tally_survey(session, survey)
     running = survey.status is SurveyStatus.OPEN
     definition = definition_of(survey.definition)
-    replies.say(tally_text(result, definition, i18n.current_locale, running=running)[:4096])
+    replies.say(tally_text(result, definition, i18n.current_locale, running=running))
 
 
 def build_router() -> Router:
