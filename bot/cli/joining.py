@@ -1,0 +1,199 @@
+"""The committee, the household register, join codes and their posters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cli_types import NUMBER, TELEGRAM_ID, TEXT, WholeNumber
+
+if TYPE_CHECKING:
+    pass
+
+
+from bot.cli.common import Failure, friendly, in_transaction, main, run, settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@main.group()
+def committee() -> None:
+    """Committee members of a compound (they approve residents and see results)."""
+
+
+@committee.command("add")
+@click.option("--compound", required=True, help="Compound name as imported.")
+@click.option(
+    "--user", "telegram_id", type=TELEGRAM_ID, required=True, help="Telegram number (/me shows it)."
+)
+@friendly
+def committee_add(compound: str, telegram_id: int) -> None:
+    from storage.committee import add_member, compound_named
+
+    async def add(session: AsyncSession) -> bool:
+        return await add_member(session, await compound_named(session, compound), telegram_id)
+
+    added = run(in_transaction(settings(), add))
+    click.echo(f"{telegram_id} is {'now' if added else 'already'} on the committee of {compound}.")
+
+
+@committee.command("designate")
+@click.option("--compound", required=True, help="Compound name as imported.")
+@click.option("--flat", required=True, help='The flat, as "3栋/2单元/501".')
+@click.option(
+    "--user", "telegram_id", type=TELEGRAM_ID, required=True, help="Telegram number (/me shows it)."
+)
+@friendly
+def committee_designate(compound: str, flat: str, telegram_id: int) -> None:
+    """Choose which member of a flat answers for it (by default, the first who joined)."""
+    from storage.committee import compound_named, designate_respondent
+    from storage.residents import flat_named
+
+    async def designate(session: AsyncSession) -> None:
+        found = await flat_named(session, (await compound_named(session, compound)).id, flat)
+        await designate_respondent(session, found.id, telegram_id)
+
+    run(in_transaction(settings(), designate))
+    click.echo(f"{telegram_id} now answers for {flat} in surveys answered per flat.")
+
+
+@committee.command("remove")
+@click.option("--compound", required=True)
+@click.option("--user", "telegram_id", type=TELEGRAM_ID, required=True)
+@friendly
+def committee_remove(compound: str, telegram_id: int) -> None:
+    from storage.committee import compound_named, remove_member
+
+    async def remove(session: AsyncSession) -> bool:
+        return await remove_member(session, await compound_named(session, compound), telegram_id)
+
+    removed = run(in_transaction(settings(), remove))
+    click.echo(
+        f"{telegram_id} {'removed from' if removed else 'was not on'} the committee of {compound}."
+    )
+
+
+@committee.command("list")
+@friendly
+def committee_list() -> None:
+    from storage.committee import all_members
+
+    for telegram_id, compound in run(in_transaction(settings(), all_members)):
+        click.echo(f"{compound}\t{telegram_id}")
+
+
+@main.group("import")
+def import_() -> None:
+    """Import data from spreadsheets."""
+
+
+@import_.command("households")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--compound", type=TEXT, required=True, help="Compound name (created on first import)."
+)
+@friendly
+def import_households(file: Path, compound: str) -> None:
+    """Import or update the household register (CSV or XLSX; columns in README.md).
+
+    Any bad row stops the import and nothing is written; every bad row is listed."""
+    from bot.documents.register_file import RegisterFileError, read_register_file
+    from storage.joining.register import ImportReport, import_register
+    from surveys.joining.register import RegisterError, parse_register
+
+    try:
+        flats = parse_register(*read_register_file(file))
+    except (RegisterFileError, RegisterError) as error:
+        raise Failure(f"Nothing was imported.\n{error}") from None
+
+    async def store(session: AsyncSession) -> ImportReport:
+        return await import_register(session, compound, flats)
+
+    report = run(in_transaction(settings(), store))
+    click.echo(
+        f"{compound}: {report.created} flats added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.reactivated} back in the register, "
+        f"{report.retired} no longer listed."
+    )
+    for flat in report.retired_with_residents:
+        click.echo(
+            f"  note: {flat.building} {flat.unit} {flat.room} is no longer listed but has "
+            f"{flat.residents} linked residents; they stay linked until you remove them."
+        )
+
+
+@main.command("qr")
+@click.option("--compound", required=True, help="Compound name as imported.")
+@click.option("--building", help="Only this building.")
+@click.option("--unit", help="Only this unit (with --building).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("qr-codes"), show_default=True)
+@click.option(
+    "--max-uses",
+    type=WholeNumber(1, 1000),
+    default=2,
+    show_default=True,
+    help="Joins per flat code.",
+)
+@click.option(
+    "--expires-days", type=WholeNumber(1, 3650), help="Codes stop working after this many days."
+)
+@friendly
+def qr(
+    compound: str,
+    building: str | None,
+    unit: str | None,
+    out: Path,
+    max_uses: int,
+    expires_days: int | None,
+) -> None:
+    """Issue join codes and write QR posters: a PNG per code, A4 sheets per unit."""
+    from bot.app import build_i18n
+    from bot.documents.join_posters import write_posters
+    from storage.committee import compound_named
+    from storage.joining.codes import IssuedCode, issue_codes
+    from storage.models import utcnow
+
+    config = settings()
+    config.require("secret_key", "bot_username")
+    assert config.secret_key is not None and config.bot_username is not None
+
+    async def issue(session: AsyncSession) -> list[IssuedCode]:
+        place = await compound_named(session, compound)
+        expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+        return await issue_codes(
+            session, place.id, building=building, unit=unit, max_uses=max_uses, expires_at=expires
+        )
+
+    issued = run(in_transaction(config, issue))
+    sheets = write_posters(
+        issued,
+        compound=compound,
+        bot_username=config.bot_username,
+        secret_key=config.secret_key,
+        out=out,
+        i18n=build_i18n(config.default_language),
+    )
+    click.echo(f"Issued {len(issued)} codes; {len(sheets)} printable sheets in {out}/.")
+
+
+@main.group()
+def codes() -> None:
+    """Join codes already issued."""
+
+
+@codes.command("revoke")
+@click.argument("code_ids", nargs=-1, type=NUMBER, required=True)
+@friendly
+def codes_revoke(code_ids: tuple[int, ...]) -> None:
+    """Stop codes from working (numbers from codes.csv). Linked residents stay linked."""
+    from storage.joining.codes import revoke
+
+    async def revoke_all(session: AsyncSession) -> int:
+        return await revoke(session, code_ids)
+
+    click.echo(f"Revoked {run(in_transaction(settings(), revoke_all))} codes.")

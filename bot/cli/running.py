@@ -1,0 +1,149 @@
+"""Running the bot: polling, the webhook, outbox dispatchers, the sandbox and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.cli_types import WholeNumber
+from bot.settings import Settings
+from storage import migrate
+from storage.db import session_factory
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from bot.outbox_dispatcher import OutboxDispatcher
+
+
+from bot.cli.common import friendly, main, on_engine, run, settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@main.command("run")
+@friendly
+def run_polling() -> None:
+    """Run the bot with long polling (no public address needed)."""
+    from bot.app import Linli
+    from bot.polling import poll
+
+    async def serve() -> None:
+        linli = await Linli.start(settings())
+        try:
+            await linli.bot.delete_webhook()
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(poll(linli.bot, linli.dispatcher))
+                tasks.create_task(linli.send_outbox())
+                tasks.create_task(linli.schedules().run())
+        finally:
+            await linli.close()
+
+    run_until_stopped(serve())
+
+
+@main.command("webhook")
+@friendly
+def run_webhook() -> None:
+    """Run the bot as a webhook server (LINLI_WEBHOOK_URL, LINLI_WEBHOOK_SECRET)."""
+    from bot.app import Linli
+    from bot.webhook import serve
+
+    async def serve_forever() -> None:
+        linli = await Linli.start(settings())
+        servers = await serve(linli)
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(linli.send_outbox())
+                tasks.create_task(linli.schedules().run())
+        finally:
+            await servers.cleanup()
+            await linli.close()
+
+    run_until_stopped(serve_forever())
+
+
+@main.command("dispatch")
+@click.option(
+    "--lease",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds before another dispatcher may send what this one claimed and did not send.",
+)
+@friendly
+def dispatch(lease: float) -> None:
+    """Send the queued notifications, without answering residents.
+
+    `linli run` and `linli webhook` already do this; add dispatchers to share the load. Each
+    sends LINLI_SEND_RATE messages per second."""
+    from bot.app import build_bot
+
+    config = settings()
+    config.require("bot_token")
+    assert config.bot_token is not None
+    bot = build_bot(config.bot_token, config.api_url)
+
+    async def send(engine: AsyncEngine) -> None:
+        await migrate.ensure_current(engine)
+        try:
+            await outbox_dispatcher(bot, session_factory(engine), config, lease=lease).run()
+        finally:
+            await bot.session.close()
+
+    run_until_stopped(on_engine(config, send))
+
+
+def outbox_dispatcher(
+    bot: Bot, sessions: async_sessionmaker[AsyncSession], config: Settings, **policy: Any
+) -> OutboxDispatcher:
+    """The dispatcher `dispatch` starts; `policy`: other DispatchPolicy
+    fields than the configured rate."""
+    from bot.outbox_dispatcher import DispatchPolicy, OutboxDispatcher
+
+    return OutboxDispatcher(bot, sessions, DispatchPolicy(rate=config.send_rate, **policy))
+
+
+@main.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=WholeNumber(1, 65535), default=8081, show_default=True)
+@click.option("--bot-username", default="linli_sandbox_bot", show_default=True)
+def sandbox(host: str, port: int, bot_username: str) -> None:
+    """Run the local Bot API sandbox: point LINLI_API_URL at it to try the bot offline."""
+    from bot.sandbox import serve_forever
+
+    run_until_stopped(serve_forever(host, port, bot_username))
+
+
+@main.command("demo")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("demo-output"), show_default=True
+)
+def demo(out: Path) -> None:
+    """Run the whole story offline: sample compound, QR posters, residents joining."""
+    from bot.demo.story import run_demo
+
+    run(run_demo(out))
+
+
+def run_until_stopped(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run until Ctrl-C or SIGTERM. Updates not yet confirmed are delivered again on restart."""
+
+    async def main() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        await coroutine
+
+    try:
+        asyncio.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        logging.getLogger(__name__).info("stopped")
