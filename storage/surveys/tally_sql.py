@@ -27,9 +27,10 @@ from storage.surveys.models import (
     VoteInput,
 )
 from surveys.voting.decision import Answer as AgreeAnswer
+from surveys.voting.fields import MAX_PLACES
 from surveys.voting.questions import NumberQuestion, Question, Ranking
 from surveys.voting.results import AgreeCounts, NumberResult, OptionCount, PlaceTally
-from surveys.voting.schema import MAX_PLACES, AnswerPer, Ballots, SurveyDefinition
+from surveys.voting.schema import AnswerPer, Ballots, SurveyDefinition
 
 _AREA_PLACES = 2  # the register keeps areas to 0.01 m²
 # Number answers are summed as integers scaled by 10^places; each is split at 10^MAX_PLACES into

@@ -23,7 +23,6 @@ nothing, equal weights differ by at most one fen and a larger weight never pays 
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -196,7 +195,8 @@ def parse_floor_factors(text: str) -> dict[int, Decimal]:
     """'1=0,2=0,3=10,4=20' -> {1: 0, 2: 0, 3: 10, 4: 20}: a project's percentages or
     coefficients as the committee writes them (full-width '＝', '，' and digits accepted)."""
     factors: dict[int, Decimal] = {}
-    for item in unicodedata.normalize("NFKC", text).split(","):
+    # Full-width "＝" and "，" as Chinese keyboards type them; not NFKC, which reads "²" as 2.
+    for item in text.replace("，", ",").replace("＝", "=").split(","):
         if not item.strip():
             continue
         floor_text, sep, value = item.strip().partition("=")
