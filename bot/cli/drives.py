@@ -124,7 +124,8 @@ def _end_of_day(day: datetime, zone: ZoneInfo) -> datetime:
 @friendly
 def drive_list(compound: str) -> None:
     from storage.committee import compound_named
-    from storage.drives.queries import drive_progress, drives_of
+    from storage.drives.ledger import drive_progress
+    from storage.drives.queries import drives_of
 
     async def listing(session: AsyncSession) -> list[str]:
         place = await compound_named(session, compound)
@@ -207,7 +208,8 @@ def drive_pay(number: int, flat: str, amount: str) -> None:
 def drive_export(number: int, out: Path) -> None:
     """Write the ledger: shares with why, pledges, payments and the pledge history (.xlsx)."""
     from bot.documents.records_xlsx import ledger_xlsx
-    from storage.drives.queries import Ledger, drive_ledger, numbered_drive
+    from storage.drives.ledger import Ledger, drive_ledger
+    from storage.drives.queries import numbered_drive
 
     config = settings()
 

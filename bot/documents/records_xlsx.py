@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from bot.documents.cells import append_row
 from storage.complaints.queries import ComplaintRow
-from storage.drives.queries import Ledger
+from storage.drives.ledger import Ledger
 from surveys.drives.cost_sharing import Plan
 
 PLANS = {

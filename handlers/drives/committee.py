@@ -17,14 +17,8 @@ from handlers.drives.texts import money, progress_text
 from handlers.shared.filters import Committee, NumberArgument, Sorry
 from handlers.shared.replies import Replies
 from handlers.shared.texts import flat_label
-from storage.drives.queries import (
-    Ledger,
-    drive_for_committee,
-    drive_ledger,
-    drive_progress,
-    record_payment,
-    unpaid_pledges,
-)
+from storage.drives.ledger import Ledger, drive_ledger, drive_progress, unpaid_pledges
+from storage.drives.queries import drive_for_committee, record_payment
 from storage.residents import flat_named, flats_by_id
 from surveys.drives.money import parse_yuan
 from surveys.numbers import whole_number_or_none

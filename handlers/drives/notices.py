@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.drives.texts import drive_card, money
 from handlers.shared.texts import flat_label
+from storage.drives.ledger import drive_progress, unpaid_pledges
 from storage.drives.models import Drive, DriveShare
-from storage.drives.queries import FlatShare, drive_progress, is_open, scope_members, unpaid_pledges
+from storage.drives.queries import FlatShare, is_open, scope_members
 from storage.outbox.notices import queue_notice
 from storage.outbox.queue import Outgoing
 from storage.residents import flats_by_id

@@ -21,11 +21,11 @@ from handlers.drives.texts import drive_card, method_label, money, pledge_text
 from handlers.shared.filters import Sorry
 from handlers.shared.replies import Replies
 from handlers.shared.texts import flat_label
+from storage.drives.ledger import drive_progress
 from storage.drives.models import PayMethod, PledgeKind
 from storage.drives.queries import (
     FlatShare,
     PledgeTerms,
-    drive_progress,
     flat_share,
     is_open,
     pledge,

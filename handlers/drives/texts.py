@@ -9,8 +9,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.drives.callbacks import DrivePress
+from storage.drives.ledger import DriveProgress
 from storage.drives.models import Drive, DriveShare, PayMethod, Pledge, PledgeKind
-from storage.drives.queries import DriveProgress, FlatShare, is_open, linked_share, plan_basis
+from storage.drives.queries import FlatShare, is_open, linked_share, plan_basis
 from surveys.drives.cost_sharing import Plan
 from surveys.drives.money import yuan
 

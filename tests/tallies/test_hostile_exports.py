@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.documents.records_xlsx import complaints_xlsx, ledger_xlsx
 from bot.documents.reports import export_xlsx
 from storage.complaints.queries import complaint_rows, start_draft, submit
+from storage.drives.ledger import drive_ledger
 from storage.drives.models import PledgeKind
 from storage.drives.queries import (
     DriveTerms,
     PledgeTerms,
     create_drive,
-    drive_ledger,
     flat_share,
     open_drive,
     pledge,
