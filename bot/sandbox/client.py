@@ -296,6 +296,23 @@ class Resident:
                 )
             await asyncio.sleep(0.05)
 
+    async def edited(self, message: Json, timeout: float = 10) -> Json:
+        """`message`, a bot message read before, once the bot has changed its text (a pressed
+        question turned into what follows), waiting up to `timeout` s."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for now in await self.messages():
+                if now["message_id"] == message["message_id"] and now.get("text") != message.get(
+                    "text"
+                ):
+                    return now
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(
+                    f"{self.name} (chat {self.id}): message #{message['message_id']} was not "
+                    f"edited within {timeout} s"
+                )
+            await asyncio.sleep(0.05)
+
     async def callback_answer(self, callback_query_id: str, timeout: float = 10) -> Json:
         """The bot's answer to a press: {text, show_alert}."""
         try:
