@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+from typing import Any
 
 import aiohttp
 from sqlalchemy import select
@@ -14,8 +16,9 @@ from bot.sandbox import Sandbox, SandboxClient
 from bot.webhook import PATH, SECRET_HEADER, serve
 from storage.models import JoinCode, Membership
 from storage.models import Resident as ResidentRow
-from tests.bot.conftest import Codes, bot_settings, settle
+from tests.bot.conftest import Codes, bot_settings, join_flat, settle
 from tests.bot.processes import (
+    FAST_OUTBOX,
     WEBHOOK_SECRET,
     bot_environment,
     free_port,
@@ -24,6 +27,7 @@ from tests.bot.processes import (
 )
 
 Sessions = async_sessionmaker[AsyncSession]
+Json = dict[str, Any]
 
 
 async def _linked(sessions: Sessions) -> dict[int, int]:
@@ -47,11 +51,11 @@ async def test_a_redelivered_update_has_one_effect(
     linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
 ) -> None:
     resident = await client.resident("孙奶奶")
-    update_id = await resident.scan(codes.flats["1栋/1单元/101"])
-    await resident.next_message()
+    await join_flat(resident, codes.flats["1栋/1单元/101"])
     await settle(resident)
     before = len(await resident.messages())
-    await redeliver(linli, client, update_id)
+    for update in (await client.updates())["updates"]:  # the scan, the role's press, /me
+        await redeliver(linli, client, update["update_id"])
 
     assert await _linked(sessions) == {resident.id: 1}
     assert await _code_uses(sessions) == [1]
@@ -66,18 +70,25 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     bot = await start_bot(environment)
     flats = sorted(codes.flats)
     residents = [await client.resident(f"住户{n}") for n in range(len(flats))]
-    await residents[0].send("/help")  # the burst starts once the bot is up
-    await residents[0].next_message(timeout=30)
+    for resident, flat in zip(residents, flats, strict=True):  # once the bot is up
+        await resident.scan(codes.flats[flat])
+    questions = [await resident.next_message(timeout=30) for resident in residents]
 
-    async def burst() -> None:
-        for resident, flat in zip(residents, flats, strict=True):
-            await resident.scan(codes.flats[flat])
+    async def burst() -> None:  # each says how they live there, which links them
+        for resident, question in zip(residents, questions, strict=True):
+            await resident.press("业主", message_id=question["message_id"])
             await asyncio.sleep(0.03)
 
+    async def confirmed_presses() -> list[Json]:
+        listing = await client.updates()
+        by_update = {u["update_id"]: u["update"] for u in listing["updates"]}
+        confirmed = [by_update[i] for i in listing["confirmed_ids"]]
+        return [u["callback_query"] for u in confirmed if "callback_query" in u]
+
     sending = asyncio.create_task(burst())
-    confirmed: list[int] = []
+    confirmed: list[Json] = []
     for _ in range(600):  # until some joins are confirmed and some are not
-        confirmed = (await client.updates())["confirmed_ids"]
+        confirmed = await confirmed_presses()
         if len(confirmed) >= 4:
             break
         await asyncio.sleep(0.01)
@@ -86,9 +97,7 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     assert 4 <= len(confirmed) <= len(flats), "the kill did not land mid-burst"
 
     # Every join Telegram would consider delivered is in the database.
-    by_update = {u["update_id"]: u for u in (await client.updates())["updates"]}
-    confirmed_scans = [by_update[i]["update"]["message"] for i in confirmed]
-    confirmed_senders = {m["from"]["id"] for m in confirmed_scans if m["text"] != "/help"}
+    confirmed_senders = {press["from"]["id"] for press in await confirmed_presses()}
     assert confirmed_senders, "no join was confirmed before the kill"
     assert confirmed_senders < {r.id for r in residents}, "the kill came after the burst"
     assert confirmed_senders <= (await _linked(sessions)).keys()
@@ -119,10 +128,10 @@ async def test_webhook_checks_the_secret_and_handles_updates(
     )
     linli = await Linli.start(settings)
     runner = await serve(linli)
+    sending = asyncio.create_task(linli.send_outbox(FAST_OUTBOX))  # as `linli webhook` does
     try:
         resident = await client.resident("周阿姨")
-        await resident.scan(codes.flats["2栋/2单元/201"])
-        assert "2栋 2单元 201室" in (await resident.next_message())["text"]
+        assert "2栋 2单元 201室" in await join_flat(resident, codes.flats["2栋/2单元/201"])
         await client.settled()
         assert await _linked(sessions) == {resident.id: 1}
 
@@ -140,5 +149,8 @@ async def test_webhook_checks_the_secret_and_handles_updates(
             assert 'linli_updates_total{outcome="handled"}' in metrics
             assert "linli_outbox_depth 0.0" in metrics and "linli_update_seconds_bucket" in metrics
     finally:
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
         await runner.cleanup()
         await linli.close()

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import Linli
 from bot.sandbox import SandboxClient
-from tests.bot.conftest import Codes, settle
+from tests.bot.conftest import Codes, join_flat, settle
 from tests.bot.surveying import at_the_question, open_vote
 from tests.security.conftest import Sessions, replies
 
@@ -37,8 +37,7 @@ async def test_a_residents_data_stays_out_of_the_logs(
     for name in LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
     resident = await client.resident(NAME, last_name=SURNAME, username="ouyang_xl")
-    await resident.scan(codes.flats[FLAT])
-    assert "2栋 2单元 302室" in (await resident.next_message())["text"]
+    assert "2栋 2单元 302室" in await join_flat(resident, codes.flats[FLAT])
     await settle(resident)
     await open_vote(sessions, "2栋")
     [question] = await at_the_question([resident])
