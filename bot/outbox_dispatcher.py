@@ -155,6 +155,9 @@ class OutboxDispatcher:
         self._pace = Pace(1 / self.policy.rate, self.policy.burst)
         self._chats = ChatPaces(self.policy.chat_interval)
         self._queue: asyncio.Queue[list[Claimed]] = asyncio.Queue()  # runs of one chat
+        # The run each chat has queued or being sent: rows held later for the chat join it,
+        # so that two updates' replies cannot interleave.
+        self._runs: dict[int, list[Claimed]] = {}
         self._held: dict[int, Claimed] = {}  # claimed and not settled, by row id
         self._sending: dict[int, asyncio.Task[float | bool]] = {}  # sends under way
         self._room = asyncio.Event()  # a held row was settled
@@ -212,6 +215,11 @@ class OutboxDispatcher:
     def _hold(self, run: list[Claimed]) -> None:
         for row in run:
             self._held[row.id] = row
+        chat = run[0].chat_id
+        if chat in self._runs:
+            self._runs[chat].extend(run)
+            return
+        self._runs[chat] = run
         self._queue.put_nowait(run)
 
     def _settle(self, row: Claimed) -> None:
@@ -223,11 +231,14 @@ class OutboxDispatcher:
     async def _send_loop(self) -> None:
         while True:
             run = await self._queue.get()
-            for position, row in enumerate(run):
+            for position, row in enumerate(run):  # including rows added while it is sent
                 if not await self._deliver(row):
                     # Not sent for now: the chat's later rows wait behind it, in the queue.
+                    del self._runs[row.chat_id]
                     await self._hand_back(run[position + 1 :])
                     break
+            else:
+                del self._runs[run[0].chat_id]
 
     async def _hand_back(self, rows: Sequence[Claimed]) -> None:
         if not rows:

@@ -1,4 +1,4 @@
-"""Committee members of a compound and the claims they decide."""
+"""Committee members of a compound, and the member who answers for a flat."""
 
 from __future__ import annotations
 
@@ -7,19 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from storage.models import (
     CommitteeMember,
     Compound,
-    Household,
     Membership,
     MembershipStatus,
     Resident,
-    Unit,
-    utcnow,
 )
-from storage.refusals import NotFound, Refusal, Refused
+from storage.refusals import NotFound
 
 
 async def compound_named(session: AsyncSession, name: str) -> Compound:
@@ -101,50 +97,6 @@ async def compounds_of(session: AsyncSession, telegram_id: int) -> list[int]:
         select(CommitteeMember.compound_id).where(CommitteeMember.telegram_id == telegram_id)
     )
     return list(result)
-
-
-def _claim_details() -> tuple[object, ...]:
-    return (
-        joinedload(Membership.resident),
-        joinedload(Membership.household).joinedload(Household.unit).joinedload(Unit.building),
-    )
-
-
-async def pending_claims(session: AsyncSession, telegram_id: int) -> Sequence[Membership]:
-    """Claims waiting in the compounds this person serves, oldest first."""
-    compounds = await compounds_of(session, telegram_id)
-    if not compounds:
-        raise Refused(Refusal.NOT_COMMITTEE)
-    result = await session.scalars(
-        select(Membership)
-        .join(Household)
-        .where(Membership.status == MembershipStatus.PENDING)
-        .where(Household.compound_id.in_(compounds))
-        .options(*_claim_details())
-        .order_by(Membership.created_at, Membership.id)
-    )
-    return result.all()
-
-
-async def decide_claim(
-    session: AsyncSession, telegram_id: int, membership_id: int, approve: bool
-) -> Membership:
-    membership = await session.scalar(
-        select(Membership)
-        .where(Membership.id == membership_id)
-        .options(*_claim_details())
-        .with_for_update(of=Membership)
-    )
-    compounds = await compounds_of(session, telegram_id)
-    if membership is None or membership.household.compound_id not in compounds:
-        raise Refused(Refusal.NOT_COMMITTEE)
-    if membership.status is not MembershipStatus.PENDING:
-        raise Refused(Refusal.ALREADY_DECIDED)
-    membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED
-    membership.decided_by = telegram_id
-    membership.decided_at = utcnow()
-    await session.flush()
-    return membership
 
 
 async def designate_respondent(session: AsyncSession, household_id: int, telegram_id: int) -> None:

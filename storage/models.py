@@ -81,6 +81,9 @@ class MembershipStatus(enum.StrEnum):
 
 
 class Verification(enum.StrEnum):
+    """How a link to a flat was made. Whether an owner's ownership is confirmed, which a formal
+    vote needs, is `Membership.owner_confirmed`: a flat code proves the flat, not the role."""
+
     FLAT_CODE = "flat_code"  # scanned the flat's own code, which only its household holds
     COMMITTEE = "committee"  # claimed through a shared code and approved by a committee member
 
@@ -162,7 +165,8 @@ class Resident(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str | None] = mapped_column(String(8))
-    # The shared (unit/building/compound) code being used to pick a flat, if any.
+    # No longer read or written (the join flow keeps its code in the conversation state); to
+    # be dropped by a migration.
     scanned_code_id: Mapped[int | None] = mapped_column(ForeignKey("join_codes.id"))
     # The survey question whose answer is to be typed ("<ballot id>:<question id>"), if any:
     # kept here rather than in process memory so that any instance handles the reply.
@@ -188,11 +192,15 @@ class Membership(Base):
     status: Mapped[MembershipStatus] = mapped_column(enum_column(MembershipStatus), index=True)
     verified_by: Mapped[Verification] = mapped_column(enum_column(Verification))
     join_code_id: Mapped[int | None] = mapped_column(ForeignKey("join_codes.id"))
-    decided_by: Mapped[int | None] = mapped_column(BigInteger)  # committee member's Telegram id
+    # The committee member (Telegram id) who approved the claim or confirmed the ownership.
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     # The member the committee chose to answer for the flat; else its earliest member does.
     answers_for_flat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An owner whose ownership the committee confirmed (approving the claim, or in /pending),
+    # or who scanned a flat code handed to the owner in person: only these vote formally.
+    owner_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     resident: Mapped[Resident] = relationship(back_populates="memberships")
     household: Mapped[Household] = relationship(back_populates="memberships")
@@ -220,7 +228,10 @@ class JoinCode(Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
-    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.OWNER)
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.OWNER)  # no longer read
+    # A flat code the committee handed to the owner in person: scanned as owner, it confirms
+    # the ownership at once (`linli qr --owner-verified`).
+    owner_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     max_uses: Mapped[int | None] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime | None]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aiogram.fsm.storage.base import DEFAULT_DESTINY
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
 from storage.conversations.fsm import prime
 from storage.conversations.models import ConversationState
-from storage.models import Building, Household, Membership, Resident, Unit
+from storage.models import Building, Household, Membership, MembershipStatus, Resident, Role, Unit
 from storage.refusals import NotFound
 from surveys.text import printable
 
@@ -74,6 +74,27 @@ async def memberships_of(session: AsyncSession, resident: Resident) -> Sequence[
         .order_by(Membership.id)
     )
     return result.all()
+
+
+def is_confirmed_owner(membership: Membership) -> bool:
+    """A linked owner whose ownership is confirmed: by the committee (approving the claim,
+    or in /pending), or by scanning a flat code handed to the owner in person. Only these
+    should take part in formal votes; an owner linked by a plain flat code may be a tenant
+    who was handed the landlord's slip."""
+    return (
+        membership.status is MembershipStatus.ACTIVE
+        and membership.role is Role.OWNER
+        and membership.owner_confirmed
+    )
+
+
+def confirmed_owner() -> ColumnElement[bool]:
+    """`is_confirmed_owner` as a condition on Membership, for queries."""
+    return and_(
+        Membership.status == MembershipStatus.ACTIVE,
+        Membership.role == Role.OWNER,
+        Membership.owner_confirmed.is_(True),
+    )
 
 
 async def flats_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Household]:

@@ -142,6 +142,12 @@ def import_households(file: Path, compound: str) -> None:
 @click.option(
     "--expires-days", type=WholeNumber(1, 3650), help="Codes stop working after this many days."
 )
+@click.option(
+    "--owner-verified",
+    is_flag=True,
+    help="Only flat codes, to hand to each owner in person: scanned as owner, the ownership "
+    "counts as confirmed (no check by the committee in /pending).",
+)
 @friendly
 def qr(
     compound: str,
@@ -150,6 +156,7 @@ def qr(
     out: Path,
     max_uses: int,
     expires_days: int | None,
+    owner_verified: bool,
 ) -> None:
     """Issue join codes and write QR posters: a PNG per code, A4 sheets per unit."""
     from bot.app import build_i18n
@@ -166,7 +173,13 @@ def qr(
         place = await compound_named(session, compound)
         expires = utcnow() + timedelta(days=expires_days) if expires_days else None
         return await issue_codes(
-            session, place.id, building=building, unit=unit, max_uses=max_uses, expires_at=expires
+            session,
+            place.id,
+            building=building,
+            unit=unit,
+            max_uses=max_uses,
+            expires_at=expires,
+            owner_verified=owner_verified,
         )
 
     issued = run(in_transaction(config, issue))

@@ -19,6 +19,7 @@ from bot.demo.surveys import survey_round
 from bot.documents.join_posters import deep_link, write_posters
 from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Resident, Sandbox, SandboxClient
+from bot.sandbox.client import Json
 from bot.settings import load_settings
 from storage import migrate
 from storage.committee import add_member
@@ -72,16 +73,29 @@ class Story:
         self.lines.append(f"  {who}: {first_line}")
 
 
+async def _question(resident: Resident, story: Story) -> Json:
+    message = await resident.next_message()
+    story.say(f"bot → {resident.name}", str(message["text"]))
+    return message
+
+
 async def _read(resident: Resident, story: Story) -> str:
-    text = str((await resident.next_message())["text"])
-    story.say(f"bot → {resident.name}", text)
-    return text
+    return str((await _question(resident, story))["text"])
+
+
+async def _choose(resident: Resident, question: Json, choice: str, story: Story) -> Json:
+    """Tap `choice` on `question`, which turns into what follows; return that."""
+    story.say(resident.name, f"taps 「{choice}」")
+    await resident.press(choice, message_id=question["message_id"])
+    answer = await resident.edited(question)
+    story.say(f"bot → {resident.name}", str(answer["text"]))
+    return answer
 
 
 async def _join_with_flat_code(resident: Resident, link: str, story: Story) -> None:
     story.say(resident.name, "scans the QR code of their flat")
     await resident.scan(link)
-    await _read(resident, story)
+    await _choose(resident, await _question(resident, story), "业主", story)
 
 
 async def _claim_with_shared_code(
@@ -89,10 +103,9 @@ async def _claim_with_shared_code(
 ) -> None:
     story.say(resident.name, "scans the compound's shared QR code at the gate")
     await resident.scan(link)
+    question = await _question(resident, story)
     for choice in choices:
-        await _read(resident, story)
-        story.say(resident.name, f"taps 「{choice}」")
-        await resident.press(choice)
+        question = await _choose(resident, question, choice, story)
 
 
 async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-production") -> None:
@@ -117,6 +130,8 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
             compound.quiet_hours = "off"  # the demo runs at any hour and waits for its notices
             await add_member(session, compound, committee.id)
             issued = await issue_codes(session, compound.id)
+            # Flat codes handed to the owners in person at a residents' meeting.
+            slips = await issue_codes(session, compound.id, owner_verified=True)
         sheets = write_posters(
             issued,
             compound=COMPOUND,
@@ -126,6 +141,7 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
             i18n=build_i18n("zh_CN"),
         )
         links = _links(issued, secret_key)
+        owner_links = _links(slips, secret_key)
         settings = load_settings(
             bot_token="123456:demo-token",
             bot_username=BOT_USERNAME,
@@ -137,7 +153,7 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
         async with linli.polling(DispatchPolicy(idle_poll=0.1)):
             await committee.send("/start")
             await _read(committee, story)
-            owners = await _act(client, committee, links, story)
+            owners = await _act(client, committee, links, owner_links, story)
             surveys = await survey_round(
                 sessions, client, compound.id, owners, linli.i18n, settings, out
             )
@@ -154,8 +170,8 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
         "included)."
     )
     click.echo(
-        f"Join codes issued: {len(issued)}; {len(sheets)} printable A4 sheets and one PNG "
-        f"per code in {out / 'qr'}/.\n"
+        f"Join codes issued: {len(issued)}, and {len(slips)} owners' flat codes; "
+        f"{len(sheets)} printable A4 sheets and one PNG per code in {out / 'qr'}/.\n"
     )
     click.echo("What happened in the chats:")
     click.echo("\n".join(story.lines))
@@ -184,16 +200,30 @@ def _links(issued: list[IssuedCode], secret_key: str) -> dict[str, str]:
 
 
 async def _act(
-    client: SandboxClient, committee: Resident, links: dict[str, str], story: Story
+    client: SandboxClient,
+    committee: Resident,
+    links: dict[str, str],
+    owner_links: dict[str, str],
+    story: Story,
 ) -> dict[str, Resident]:
     """The joining story; return the owners who joined with their flat's code, by flat."""
-    # Owners with their flat's own code, all at once, as after a residents' meeting.
+    # Owners with the codes handed to them at a residents' meeting, all at once.
     owners = [await client.resident(f"住户{n:02d}") for n in range(1, 41)]
-    flats = [place for place in links if place.count("/") == 2 and not place.endswith("/shared")]
-    await asyncio.gather(*(o.scan(links[flat]) for o, flat in zip(owners, flats, strict=False)))
-    for owner in owners:
-        await owner.next_message()
-    story.say("40 residents", "scan their flats' codes at the same time: all are linked")
+    flats = list(owner_links)
+    await asyncio.gather(
+        *(o.scan(owner_links[flat]) for o, flat in zip(owners, flats, strict=False))
+    )
+    questions = [await owner.next_message() for owner in owners]
+    for owner, question in zip(owners, questions, strict=True):
+        await owner.press("业主", message_id=question["message_id"])
+    for owner, question in zip(owners, questions, strict=True):
+        await owner.edited(question)
+    story.say(
+        "40 owners",
+        "scan the codes handed to them at a residents' meeting, all at once, and tap 「业主」: "
+        "all are linked as confirmed owners",
+    )
+    # A flat code found in the letterbox: the committee confirms the owner in /pending.
     await _join_with_flat_code(await client.resident("张阿姨"), links["3栋/2单元/501"], story)
 
     # Through the shared code, approved (or not) by the committee.
@@ -205,12 +235,11 @@ async def _act(
     for name, choices in claims:
         resident = await client.resident(name)
         await _claim_with_shared_code(resident, links["compound"], choices, story)
-        await _read(resident, story)  # the request went to the committee
         await _read(committee, story)  # who is told at once
     story.say(committee.name, "sends /pending")
     await committee.send("/pending")
     await _read(committee, story)
-    for verdict in ("通过", "通过", "不通过"):
+    for verdict in ("确认是业主", "通过", "通过", "不通过"):
         notice = await committee.next_message()
         story.say(committee.name, f"{notice['text']} → taps 「{verdict}」")
         await committee.press(verdict, message_id=notice["message_id"])

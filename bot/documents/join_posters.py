@@ -40,7 +40,10 @@ def _poster(item: IssuedCode, compound: str, url: str) -> PosterCode:
         title = " ".join(
             (building_label(item.building), unit_label(item.unit), room_label(item.room))
         )
-        subtitle = _("For this flat only: scan to join Linli")
+        if code.owner_verified:
+            subtitle = _("For the owner of this flat, in person: scan to join Linli")
+        else:
+            subtitle = _("For this flat only: scan to join Linli")
     else:
         assert item.unit is not None
         title = " ".join((building_label(item.building), unit_label(item.unit)))

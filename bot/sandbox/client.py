@@ -362,6 +362,23 @@ class Resident:
         self._read_up_to = max(self._read_up_to, found[0]["message_id"])
         return found[0]
 
+    async def edited(self, message: Json, timeout: float = WAIT) -> Json:
+        """`message`, a bot message read before, once the bot has changed its text (a pressed
+        question turned into what follows), waiting up to `timeout` s."""
+        found: list[Json] = []
+
+        async def changed() -> bool:
+            for now in await self.messages():
+                same = now["message_id"] == message["message_id"]
+                if same and now.get("text") != message.get("text"):
+                    found.append(now)
+                    return True
+            return False
+
+        failure = f"{self.name} (chat {self.id}): message #{message['message_id']} was not edited"
+        await until(changed, failure, timeout)
+        return found[0]
+
     async def callback_answer(self, callback_query_id: str, timeout: float = WAIT) -> Json:
         """The bot's answer to a press: {text, show_alert}."""
         try:

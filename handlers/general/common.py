@@ -11,8 +11,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.shared.callbacks import SetLanguage
-from handlers.shared.texts import flat_label, role_label, status_label
+from handlers.general.callbacks import SetLanguage
+from handlers.joining.texts import standing_label
+from handlers.shared.replies import Replies
+from handlers.shared.texts import flat_label, role_label
 from storage.committee import compounds_of
 from storage.models import Resident
 from storage.residents import memberships_of
@@ -20,7 +22,9 @@ from storage.residents import memberships_of
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 
-async def show_help(message: Message, session: AsyncSession, resident: Resident) -> None:
+async def show_help(
+    message: Message, session: AsyncSession, resident: Resident, replies: Replies
+) -> None:
     lines = [
         _("Linli (邻里) lets the residents of this compound decide its renovation together."),
         "",
@@ -37,7 +41,7 @@ async def show_help(message: Message, session: AsyncSession, resident: Resident)
         lines += [
             "",
             _("For the committee:"),
-            _("/pending — approve or reject requests to join"),
+            _("/pending — requests to join, and owners to confirm"),
             _("/surveys — surveys and votes, with turnout"),
             _("/tally N — the result of survey N, with a chart"),
             _("/export N — the spreadsheet of survey N"),
@@ -54,17 +58,19 @@ async def show_help(message: Message, session: AsyncSession, resident: Resident)
             _("/deliveries — how far announcements got; /deliveries N: the notices of survey N"),
             _("/cancel_announcement N — cancel announcement N"),
         ]
-    await message.answer("\n".join(lines))
+    replies.say("\n".join(lines))
 
 
-async def show_me(message: Message, session: AsyncSession, resident: Resident) -> None:
+async def show_me(
+    message: Message, session: AsyncSession, resident: Resident, replies: Replies
+) -> None:
     lines = []
     for membership in await memberships_of(session, resident):
         lines.append(
             _("{flat}: {role}, {status}").format(
                 flat=flat_label(membership.household),
                 role=role_label(membership.role),
-                status=status_label(membership.status),
+                status=standing_label(membership),
             )
         )
     if not lines:
@@ -72,45 +78,46 @@ async def show_me(message: Message, session: AsyncSession, resident: Resident) -
     if await compounds_of(session, resident.telegram_id):
         lines.append(_("You are a committee member."))
     lines.append(_("Your Telegram number: {id}").format(id=resident.telegram_id))
-    await message.answer("\n".join(lines))
+    replies.say("\n".join(lines))
 
 
-async def choose_language(message: Message) -> None:
+async def choose_language(message: Message, replies: Replies) -> None:
     builder = InlineKeyboardBuilder()
     for code, name in LANGUAGE_NAMES.items():
         builder.button(text=name, callback_data=SetLanguage(code=code))
-    await message.answer(_("Choose your language:"), reply_markup=builder.as_markup())
+    replies.say(_("Choose your language:"), builder.as_markup())
 
 
 async def set_language(
-    query: CallbackQuery, callback_data: SetLanguage, resident: Resident, i18n: I18n
+    query: CallbackQuery,
+    callback_data: SetLanguage,
+    resident: Resident,
+    i18n: I18n,
+    replies: Replies,
 ) -> None:
+    """The menu turns into the confirmation, written in the language just chosen."""
     if callback_data.code not in LANGUAGE_NAMES:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        replies.alert(_("This button is no longer valid."))
         return
-    resident.language = callback_data.code
+    resident.language = replies.locale = callback_data.code
     with i18n.use_locale(callback_data.code):
-        await query.answer(_("Language set to English."))
-        if query.message is not None:
-            await query.message.answer(_("Language set to English."))
+        replies.edit(_("Language set to English."))
 
 
-async def stale_button(query: CallbackQuery) -> None:
+async def stale_button(query: CallbackQuery, replies: Replies) -> None:
     """A button whose payload no handler accepts: old, or made up by a modified client."""
-    await query.answer(
-        _("This button is no longer valid. Please send /help to start again."), show_alert=True
-    )
+    replies.alert(_("This button is no longer valid. Please send /help to start again."))
 
 
-async def not_understood(message: Message) -> None:
-    await message.answer(_("Sorry, I did not understand that. Send /help to see what I can do."))
+async def not_understood(message: Message, replies: Replies) -> None:
+    replies.say(_("Sorry, I did not understand that. Send /help to see what I can do."))
 
 
-async def private_only(message: Message) -> None:
+async def private_only(message: Message, replies: Replies) -> None:
     """Linli talks in private chats only, where a vote, a flat or an export stays between the
-    bot and one person; in a group it only says where to find it."""
+    bot and one person; in a group it only says where to find it (in the group)."""
     if (message.text or "").startswith("/"):
-        await message.answer(_("Please talk to me in a private chat: tap my name, then “Start”."))
+        replies.say(_("Please talk to me in a private chat: tap my name, then “Start”."))
 
 
 def build_group_router() -> Router:

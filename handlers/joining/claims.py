@@ -1,125 +1,99 @@
-"""Committee members approve or reject claims made through shared codes."""
+"""The committee decides claims made through shared codes, and confirms (or not) the owners
+linked by a plain flat code. A claim is told to every committee member of the compound at
+once; both kinds wait in /pending. The notices go through the outbox, each in its reader's
+language, so a member's chat that is rate-limited or failing gets them once it recovers."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.shared.callbacks import DecideClaim
-from handlers.shared.texts import flat_label, refusal_text, role_label
-from storage.committee import decide_claim, member_ids, pending_claims
-from storage.models import Membership, MembershipStatus, Resident
-from storage.refusals import Refused
+from handlers.joining.callbacks import DecideClaim
+from handlers.joining.texts import decision_keyboard, outcome, request_text, verdict
+from handlers.shared.filters import Committee
+from handlers.shared.localized import messages_to
+from handlers.shared.replies import Replies, pressed_text
+from handlers.shared.texts import flat_label
+from storage.committee import committee_of
+from storage.joining.decisions import decide, others_linked, waiting_decisions
+from storage.models import Membership
+from storage.outbox.notices import notice_time
+from storage.outbox.queue import Outgoing, enqueue_many
 
-log = logging.getLogger(__name__)
-SHOWN_AT_ONCE = 20  # claims listed per /pending, to stay within Telegram's per-chat rate
-
-
-def _claim_text(membership: Membership) -> str:
-    return _("{name} asks to join {flat} as its {role}.").format(
-        name=membership.resident.full_name or _("A resident"),
-        flat=flat_label(membership.household),
-        role=role_label(membership.role),
-    )
+SHOWN_AT_ONCE = 20  # requests listed per /pending, to stay within Telegram's per-chat rate
 
 
-def _decision_keyboard(membership: Membership) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("Approve"), callback_data=DecideClaim(membership_id=membership.id, approve=True)
-    )
-    builder.button(
-        text=_("Reject"), callback_data=DecideClaim(membership_id=membership.id, approve=False)
-    )
-    return builder.as_markup()
-
-
-async def _language_of(session: AsyncSession, telegram_id: int, i18n: I18n) -> str:
-    language = await session.scalar(
-        select(Resident.language).where(Resident.telegram_id == telegram_id)
-    )
-    return language if language in i18n.available_locales else i18n.default_locale
-
-
-async def _send(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+async def _notify(
+    session: AsyncSession, membership: Membership, messages: Sequence[Outgoing], zone: ZoneInfo
 ) -> None:
-    """Tell another person something; one who never opened the bot or blocked it is skipped."""
-    try:
-        await bot.send_message(chat_id, text, reply_markup=markup)
-    except TelegramAPIError as error:
-        log.warning("could not notify chat %s: %s", chat_id, error.message)
+    """Queue notices to people other than the one who acted: they wait out the compound's
+    quiet hours. The update's own transaction queues them once."""
+    when = await notice_time(session, membership.household.compound_id, zone)
+    await enqueue_many(session, messages, not_before=when)
 
 
-async def notify_committee_of_claim(
-    bot: Bot, session: AsyncSession, i18n: I18n, membership: Membership
+async def tell_committee_of_claim(
+    session: AsyncSession, membership: Membership, i18n: I18n, zone: ZoneInfo
 ) -> None:
-    for member_id in await member_ids(session, membership.household.compound_id):
-        with i18n.use_locale(await _language_of(session, member_id, i18n)):
-            text = _("New request to join:") + "\n" + _claim_text(membership)
-            await _send(bot, member_id, text, _decision_keyboard(membership))
+    others = (await others_linked(session, [membership]))[membership.id]
+    members = await committee_of(session, membership.household.compound_id)
+    messages = messages_to(
+        [(member.telegram_id, member.language) for member in members],
+        i18n,
+        lambda: _("New request to join:") + "\n" + request_text(membership, others),
+        lambda: decision_keyboard(membership),
+    )
+    await _notify(session, membership, messages, zone)
 
 
-async def list_pending(message: Message, session: AsyncSession) -> None:
-    assert message.from_user is not None
-    try:
-        claims = await pending_claims(session, message.from_user.id)
-    except Refused as refused:
-        await message.answer(refusal_text(refused.reason))
+async def list_pending(
+    message: Message, session: AsyncSession, compounds: list[int], replies: Replies
+) -> None:
+    waiting = await waiting_decisions(session, compounds)
+    if not waiting:
+        replies.say(_("No requests are waiting."))
         return
-    if not claims:
-        await message.answer(_("No requests are waiting."))
-        return
-    await message.answer(_("Requests waiting for a decision: {count}").format(count=len(claims)))
-    for membership in claims[:SHOWN_AT_ONCE]:
-        await message.answer(_claim_text(membership), reply_markup=_decision_keyboard(membership))
-    if len(claims) > SHOWN_AT_ONCE:
-        await message.answer(_("Decide these first, then send /pending again for the next ones."))
+    replies.say(_("Requests waiting for a decision: {count}").format(count=len(waiting)))
+    shown = waiting[:SHOWN_AT_ONCE]
+    others = await others_linked(session, shown)
+    for membership in shown:
+        replies.say(request_text(membership, others[membership.id]), decision_keyboard(membership))
+    if len(waiting) > SHOWN_AT_ONCE:
+        replies.say(_("Decide these first, then send /pending again for the next ones."))
 
 
-async def decide(
+async def decide_pressed(
     query: CallbackQuery,
     callback_data: DecideClaim,
     session: AsyncSession,
-    bot: Bot,
+    compounds: list[int],
     i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
 ) -> None:
-    assert isinstance(query.message, Message)
-    try:
-        membership = await decide_claim(
-            session, query.from_user.id, callback_data.membership_id, callback_data.approve
-        )
-    except Refused as refused:
-        await query.answer(refusal_text(refused.reason), show_alert=True)
-        return
-    approved = membership.status is MembershipStatus.ACTIVE
-    verdict = _("Approved.") if approved else _("Rejected.")
-    await query.message.edit_text(f"{_claim_text(membership)}\n{verdict}")
-    await query.answer(verdict)
+    membership = await decide(
+        session, query.from_user.id, compounds, callback_data.membership_id, callback_data.approve
+    )
+    decided = verdict(membership)
+    asked = pressed_text(query) or flat_label(membership.household)
+    replies.edit(f"{asked}\n{decided}")
+    replies.alert(decided, show_alert=False)
     resident = membership.resident
-    with i18n.use_locale(await _language_of(session, resident.telegram_id, i18n)):
-        if approved:
-            text = _("The committee has confirmed you as the {role} of {flat}. Welcome!")
-        else:
-            text = _(
-                "The committee could not confirm you as the {role} of {flat}. If this is a "
-                "mistake, please contact the community committee."
-            )
-        text = text.format(role=role_label(membership.role), flat=flat_label(membership.household))
-        await _send(bot, resident.telegram_id, text)
+    told = messages_to(
+        [(resident.telegram_id, resident.language)], i18n, lambda: outcome(membership)
+    )
+    await _notify(session, membership, told, zone)
 
 
 def build_router() -> Router:
     router = Router(name="committee")
-    router.message.register(list_pending, Command("pending"))
-    router.callback_query.register(decide, DecideClaim.filter())
+    router.message.register(list_pending, Command("pending"), Committee())
+    router.callback_query.register(decide_pressed, DecideClaim.filter(), Committee())
     return router

@@ -1,39 +1,56 @@
 """Joining: /start with a scanned QR code links the resident to a flat.
 
-A flat code links at once. A shared code (unit, building or compound) lets the resident pick
-building → unit → room → role with buttons; the claim then waits for the committee."""
+Every code ends with the question how the resident lives there (owner, family member,
+tenant). A flat code asks it at once and links at once; a shared code (unit, building or
+compound) first lets the resident pick building → unit → room, each press turning the
+question into the next, and the claim then waits for the committee. The scanned code is
+kept in the conversation state (`Joining.picking`) until the role is chosen."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.joining.claims import notify_committee_of_claim
-from handlers.shared.buttons import remove_buttons
-from handlers.shared.callbacks import PickBuilding, PickFlat, PickRole, PickUnit
-from handlers.shared.texts import building_label, flat_label, refusal_text, role_label, unit_label
+from handlers.joining.callbacks import PickBuilding, PickFlat, PickRole, PickUnit
+from handlers.joining.claims import tell_committee_of_claim
+from handlers.joining.texts import claim_sent, role_question, welcome
+from handlers.shared.replies import Replies
+from handlers.shared.texts import building_label, unit_label
 from storage.joining.codes import usable_code
 from storage.joining.links import (
-    begin_shared_join,
     buildings_in_scope,
-    claim_flat,
-    claimable_flat,
     flats_in_scope,
-    redeem_flat_code,
+    join_flat,
+    joinable_flat,
     units_in_scope,
 )
-from storage.models import CodeKind, Resident, Role
+from storage.models import CodeKind, JoinCode, MembershipStatus, Resident
 from storage.refusals import Refusal, Refused
 from storage.residents import memberships_of
 from surveys.joining.tokens import InvalidToken, verify
+
+
+class Joining(StatesGroup):
+    picking = State()  # data: code (the scanned join code's id)
+
+
+async def _scanned(session: AsyncSession, state: FSMContext) -> JoinCode:
+    """The code this flow started with, if it still works: a button pressed outside the
+    flow (an old message, a forged payload) is refused."""
+    data = await state.get_data()
+    if await state.get_state() != Joining.picking.state or "code" not in data:
+        raise Refused(Refusal.NO_SHARED_CODE)
+    return await usable_code(session, int(data["code"]))
 
 
 async def start_with_code(
@@ -42,42 +59,31 @@ async def start_with_code(
     session: AsyncSession,
     resident: Resident,
     join_key: str,
-    bot: Bot,
-    i18n: I18n,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
     try:
         code_id = verify(command.args or "", join_key)
     except InvalidToken:
-        await message.answer(refusal_text(Refusal.UNKNOWN_CODE))
+        raise Refused(Refusal.UNKNOWN_CODE) from None
+    code = await usable_code(session, code_id)
+    await state.set_state(Joining.picking)
+    await state.set_data({"code": code.id})
+    if code.kind is CodeKind.FLAT:
+        assert code.household_id is not None
+        household = await joinable_flat(session, resident, code, code.household_id)
+        replies.say(*role_question(household, scanned=True))
         return
-    try:
-        code = await usable_code(session, code_id)
-        if code.kind is CodeKind.FLAT:
-            membership = await redeem_flat_code(session, resident, code)
-            await message.answer(
-                _("Welcome! You are now linked to {flat} as its {role}.").format(
-                    flat=flat_label(membership.household), role=role_label(membership.role)
-                )
-                + "\n"
-                + _("Send /help to see what you can do here.")
-            )
-            return
-        await begin_shared_join(session, resident, code)
-        await _show_next_choice(
-            message, session, resident, code.kind, code.building_id, code.unit_id
-        )
-    except Refused as refused:
-        await message.answer(refusal_text(refused.reason))
+    await _show_next_choice(replies, session, code, code.building_id, code.unit_id)
 
 
-async def start_without_code(message: Message, session: AsyncSession, resident: Resident) -> None:
-    linked = await memberships_of(session, resident)
-    if linked:
-        await message.answer(
-            _("Welcome back! Send /me to see your flat, or /help for everything else.")
-        )
+async def start_without_code(
+    message: Message, session: AsyncSession, resident: Resident, replies: Replies
+) -> None:
+    if await memberships_of(session, resident):
+        replies.say(_("Welcome back! Send /me to see your flat, or /help for everything else."))
         return
-    await message.answer(
+    replies.say(
         _(
             "Welcome to Linli (邻里), where the residents decide the renovation of their compound "
             "together.\n\nTo join, scan the QR code posted in your stairwell with your phone "
@@ -87,53 +93,47 @@ async def start_without_code(message: Message, session: AsyncSession, resident: 
 
 
 async def _show_next_choice(
-    message: Message,
+    replies: Replies,
     session: AsyncSession,
-    resident: Resident,
-    kind: CodeKind,
+    code: JoinCode,
     building_id: int | None,
     unit_id: int | None,
 ) -> None:
-    """Ask for the first choice the scanned code leaves open; a level with one option is
-    chosen for the resident, saving taps."""
-    if kind is CodeKind.COMPOUND:
-        buildings = await buildings_in_scope(session, resident)
+    """Ask for the first choice left open (in the pressed message, or a new one after a
+    scan); a level with one option is chosen for the resident, saving taps."""
+    if building_id is None:
+        buildings = await buildings_in_scope(session, code)
         if len(buildings) != 1:
-            await message.answer(
+            replies.edit(
                 _("Which building do you live in?"),
-                reply_markup=_keyboard(
+                _keyboard(
                     [(building_label(b.name), PickBuilding(building_id=b.id)) for b in buildings]
                 ),
             )
             return
         building_id = buildings[0].id
     if unit_id is None:
-        assert building_id is not None
-        units = await units_in_scope(session, resident, building_id)
+        units = await units_in_scope(session, code, building_id)
         if len(units) != 1:
-            await message.answer(
+            replies.edit(
                 _("Which unit (stairwell) do you live in?"),
-                reply_markup=_keyboard(
-                    [(unit_label(u.name), PickUnit(unit_id=u.id)) for u in units]
-                ),
+                _keyboard([(unit_label(u.name), PickUnit(unit_id=u.id)) for u in units]),
             )
             return
         unit_id = units[0].id
-    await _ask_flat(message, session, resident, unit_id)
+    await _ask_flat(replies, session, code, unit_id)
 
 
-async def _ask_flat(
-    message: Message, session: AsyncSession, resident: Resident, unit_id: int
-) -> None:
-    flats = await flats_in_scope(session, resident, unit_id)
-    await message.answer(
+async def _ask_flat(replies: Replies, session: AsyncSession, code: JoinCode, unit_id: int) -> None:
+    flats = await flats_in_scope(session, code, unit_id)
+    replies.edit(
         _("Which flat is yours?"),
-        reply_markup=_keyboard([(f.room, PickFlat(household_id=f.id)) for f in flats], width=4),
+        _keyboard([(f.room, PickFlat(household_id=f.id)) for f in flats], width=4),
     )
 
 
 def _keyboard(
-    buttons: Sequence[tuple[str, PickBuilding | PickUnit | PickFlat | PickRole]], width: int = 2
+    buttons: Sequence[tuple[str, PickBuilding | PickUnit | PickFlat]], width: int = 2
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for text, data in buttons:
@@ -142,48 +142,38 @@ def _keyboard(
     return builder.as_markup()
 
 
-@asynccontextmanager
-async def _answering(query: CallbackQuery) -> AsyncIterator[None]:
-    """Answer the button press: with the reason when storage refused it, else silently."""
-    try:
-        yield
-    except Refused as refused:
-        await query.answer(refusal_text(refused.reason), show_alert=True)
-    else:
-        await query.answer()
-
-
 async def picked_building(
-    query: CallbackQuery, callback_data: PickBuilding, session: AsyncSession, resident: Resident
+    query: CallbackQuery,
+    callback_data: PickBuilding,
+    session: AsyncSession,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    assert isinstance(query.message, Message)
-    async with _answering(query):
-        await _show_next_choice(
-            query.message, session, resident, CodeKind.BUILDING, callback_data.building_id, None
-        )
+    code = await _scanned(session, state)
+    await _show_next_choice(replies, session, code, callback_data.building_id, None)
 
 
 async def picked_unit(
-    query: CallbackQuery, callback_data: PickUnit, session: AsyncSession, resident: Resident
+    query: CallbackQuery,
+    callback_data: PickUnit,
+    session: AsyncSession,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    assert isinstance(query.message, Message)
-    async with _answering(query):
-        await _ask_flat(query.message, session, resident, callback_data.unit_id)
+    await _ask_flat(replies, session, await _scanned(session, state), callback_data.unit_id)
 
 
 async def picked_flat(
-    query: CallbackQuery, callback_data: PickFlat, session: AsyncSession, resident: Resident
+    query: CallbackQuery,
+    callback_data: PickFlat,
+    session: AsyncSession,
+    resident: Resident,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    assert isinstance(query.message, Message)
-    async with _answering(query):
-        household = await claimable_flat(session, resident, callback_data.household_id)
-        roles = [
-            (role_label(role), PickRole(household_id=household.id, role=role)) for role in Role
-        ]
-        await query.message.answer(
-            _("You chose {flat}. How do you live there?").format(flat=flat_label(household)),
-            reply_markup=_keyboard(roles, width=3),
-        )
+    code = await _scanned(session, state)
+    household = await joinable_flat(session, resident, code, callback_data.household_id)
+    replies.edit(*role_question(household, scanned=False))
 
 
 async def picked_role(
@@ -191,22 +181,21 @@ async def picked_role(
     callback_data: PickRole,
     session: AsyncSession,
     resident: Resident,
-    bot: Bot,
     i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+    state: FSMContext,
 ) -> None:
-    assert isinstance(query.message, Message)
-    async with _answering(query):
-        membership = await claim_flat(
-            session, resident, callback_data.household_id, callback_data.role
-        )
-        await remove_buttons(query.message)  # the role is chosen
-        await query.message.answer(
-            _(
-                "Thank you. Your request to join {flat} as its {role} has been sent to the "
-                "community committee. You will get a message here when they have checked it."
-            ).format(flat=flat_label(membership.household), role=role_label(membership.role))
-        )
-        await notify_committee_of_claim(bot, session, i18n, membership)
+    code = await _scanned(session, state)
+    membership = await join_flat(
+        session, resident, code, callback_data.household_id, callback_data.role
+    )
+    await state.clear()
+    if membership.status is MembershipStatus.ACTIVE:  # a flat code: linked at once
+        replies.edit(welcome(membership))
+        return
+    replies.edit(claim_sent(membership))
+    await tell_committee_of_claim(session, membership, i18n, zone)
 
 
 def build_router() -> Router:

@@ -5,34 +5,6 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
-from storage.models import Role
-
-
-class PickBuilding(CallbackData, prefix="jb"):
-    building_id: int
-
-
-class PickUnit(CallbackData, prefix="ju"):
-    unit_id: int
-
-
-class PickFlat(CallbackData, prefix="jf"):
-    household_id: int
-
-
-class PickRole(CallbackData, prefix="jr"):
-    household_id: int
-    role: Role
-
-
-class DecideClaim(CallbackData, prefix="cd"):
-    membership_id: int
-    approve: bool
-
-
-class SetLanguage(CallbackData, prefix="lang"):
-    code: str
-
 
 class StartBallot(CallbackData, prefix="sb"):
     survey_id: int

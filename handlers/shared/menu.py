@@ -31,7 +31,7 @@ def _resident_commands() -> list[BotCommand]:
 def _committee_commands() -> list[BotCommand]:
     return [
         *_resident_commands(),
-        BotCommand(command="pending", description=_("Requests to join, to approve")),
+        BotCommand(command="pending", description=_("Requests to join, owners to confirm")),
         BotCommand(command="surveys", description=_("Surveys and votes, with turnout")),
         BotCommand(command="tally", description=_("Result of a survey: /tally N")),
         BotCommand(command="export", description=_("Spreadsheet of a survey: /export N")),

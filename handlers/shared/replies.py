@@ -51,6 +51,8 @@ class Replies:
         if query is not None:
             pressed = query.message.message_id if query.message is not None else None
             return cls(query.from_user.id, pressed=pressed, query_id=query.id)
+        if update.message is not None:  # said where it was written: a group's chat, or theirs
+            return cls(update.message.chat.id)
         user = getattr(update.event, "from_user", None)
         return cls(None if user is None else user.id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
-from storage.models import Household, MembershipStatus, Role
+from storage.models import Household, Role
 from storage.refusals import Refusal
 
 
@@ -34,14 +34,6 @@ def role_label(role: Role) -> str:
         Role.FAMILY: _("family member"),
         Role.TENANT: _("tenant"),
     }[role]
-
-
-def status_label(status: MembershipStatus) -> str:
-    return {
-        MembershipStatus.ACTIVE: _("confirmed"),
-        MembershipStatus.PENDING: _("waiting for the committee"),
-        MembershipStatus.REJECTED: _("not approved"),
-    }[status]
 
 
 def refusal_text(reason: Refusal) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from storage.models import Building, CodeKind, Household, JoinCode, Role, Unit, utcnow
+from storage.models import Building, CodeKind, Household, JoinCode, Unit, utcnow
 from storage.refusals import Refusal, Refused
 
 
@@ -59,9 +59,11 @@ async def issue_codes(
     unit: str | None = None,
     max_uses: int | None = 2,
     expires_at: datetime | None = None,
+    owner_verified: bool = False,
 ) -> list[IssuedCode]:
     """A flat code for every current flat in scope, a unit code for every unit in scope, and a
-    compound code when the scope is the whole compound."""
+    compound code when the scope is the whole compound. `owner_verified`: only flat codes, to
+    be handed to each owner in person; whoever scans one as its owner is a confirmed owner."""
     units_query = (
         select(Unit)
         .join(Building)
@@ -77,18 +79,19 @@ async def issue_codes(
     if not units:
         raise LookupError("no unit matches that building and unit in this compound")
     issued: list[IssuedCode] = []
-    if building is None and unit is None:
+    if building is None and unit is None and not owner_verified:
         code = JoinCode(compound_id=compound_id, kind=CodeKind.COMPOUND, expires_at=expires_at)
         issued.append(IssuedCode(code, building="", unit=None, room=None))
     for each in units:
-        code = JoinCode(
-            compound_id=compound_id,
-            kind=CodeKind.UNIT,
-            building_id=each.building_id,
-            unit_id=each.id,
-            expires_at=expires_at,
-        )
-        issued.append(IssuedCode(code, building=each.building.name, unit=each.name, room=None))
+        if not owner_verified:
+            code = JoinCode(
+                compound_id=compound_id,
+                kind=CodeKind.UNIT,
+                building_id=each.building_id,
+                unit_id=each.id,
+                expires_at=expires_at,
+            )
+            issued.append(IssuedCode(code, each.building.name, each.name, room=None))
         flats = await session.scalars(
             select(Household)
             .where(Household.unit_id == each.id, Household.retired_at.is_(None))
@@ -101,7 +104,7 @@ async def issue_codes(
                 building_id=each.building_id,
                 unit_id=each.id,
                 household_id=flat.id,
-                role=Role.OWNER,
+                owner_verified=owner_verified,
                 max_uses=max_uses,
                 expires_at=expires_at,
             )

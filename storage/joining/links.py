@@ -1,5 +1,11 @@
 """Linking residents to flats: directly with a flat code, or by a claim through a shared code
-that a committee member approves."""
+that a committee member approves. Either way the resident says how they live there (owner,
+family member, tenant); an owner linked by a plain flat code waits for the committee to
+confirm the ownership (storage.joining.decisions).
+
+The code being used is the caller's to remember (the chat keeps it in the conversation
+state); every step checks it again, since it may have been withdrawn or used up meanwhile,
+and checks that the place a button names lies inside it."""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from storage.joining.codes import usable_code, use_once
+from storage.joining.codes import use_once
 from storage.models import (
     Building,
     CodeKind,
@@ -36,7 +42,7 @@ async def _membership(
     )
 
 
-async def household_for_display(session: AsyncSession, household_id: int) -> Household:
+async def _household(session: AsyncSession, household_id: int) -> Household:
     household = await session.scalar(
         select(Household)
         .where(Household.id == household_id)
@@ -47,43 +53,6 @@ async def household_for_display(session: AsyncSession, household_id: int) -> Hou
     return household
 
 
-async def redeem_flat_code(session: AsyncSession, resident: Resident, code: JoinCode) -> Membership:
-    """A flat code proves the flat: the resident is linked at once."""
-    assert code.kind is CodeKind.FLAT and code.household_id is not None
-    household = await household_for_display(session, code.household_id)
-    if household.retired_at is not None:
-        raise Refused(Refusal.RETIRED_FLAT)
-    membership = await _membership(session, resident, household.id)
-    if membership is not None and membership.status is MembershipStatus.ACTIVE:
-        raise Refused(Refusal.ALREADY_MEMBER)
-    await use_once(session, code)
-    if membership is None:
-        membership = Membership(resident_id=resident.id, household_id=household.id)
-        session.add(membership)
-    membership.role = code.role
-    membership.status = MembershipStatus.ACTIVE
-    membership.verified_by = Verification.FLAT_CODE
-    membership.join_code_id = code.id
-    membership.decided_at = utcnow()
-    membership.household = household
-    await session.flush()
-    return membership
-
-
-async def begin_shared_join(session: AsyncSession, resident: Resident, code: JoinCode) -> None:
-    """Remember which shared code the resident scanned: the buttons that follow may only pick
-    places inside its scope."""
-    assert code.kind is not CodeKind.FLAT
-    resident.scanned_code_id = code.id
-    await session.flush()
-
-
-async def _scanned_code(session: AsyncSession, resident: Resident) -> JoinCode:
-    if resident.scanned_code_id is None:
-        raise Refused(Refusal.NO_SHARED_CODE)
-    return await usable_code(session, resident.scanned_code_id)
-
-
 def _in_scope(code: JoinCode, compound_id: int, building_id: int, unit_id: int | None) -> bool:
     return (
         compound_id == code.compound_id
@@ -92,18 +61,14 @@ def _in_scope(code: JoinCode, compound_id: int, building_id: int, unit_id: int |
     )
 
 
-async def buildings_in_scope(session: AsyncSession, resident: Resident) -> Sequence[Building]:
-    code = await _scanned_code(session, resident)
+async def buildings_in_scope(session: AsyncSession, code: JoinCode) -> Sequence[Building]:
     query = select(Building).where(Building.compound_id == code.compound_id)
     if code.building_id is not None:
         query = query.where(Building.id == code.building_id)
     return (await session.scalars(query.order_by(Building.name))).all()
 
 
-async def units_in_scope(
-    session: AsyncSession, resident: Resident, building_id: int
-) -> Sequence[Unit]:
-    code = await _scanned_code(session, resident)
+async def units_in_scope(session: AsyncSession, code: JoinCode, building_id: int) -> Sequence[Unit]:
     building = await session.get(Building, building_id)
     if building is None or not _in_scope(code, building.compound_id, building.id, None):
         raise Refused(Refusal.OUT_OF_SCOPE)
@@ -114,9 +79,8 @@ async def units_in_scope(
 
 
 async def flats_in_scope(
-    session: AsyncSession, resident: Resident, unit_id: int
+    session: AsyncSession, code: JoinCode, unit_id: int
 ) -> Sequence[Household]:
-    code = await _scanned_code(session, resident)
     unit = await session.scalar(
         select(Unit).where(Unit.id == unit_id).options(joinedload(Unit.building))
     )
@@ -130,38 +94,68 @@ async def flats_in_scope(
     return (await session.scalars(query)).all()
 
 
-async def claimable_flat(session: AsyncSession, resident: Resident, household_id: int) -> Household:
-    """The flat a button names, if the scanned code covers it and it is still registered."""
-    code = await _scanned_code(session, resident)
-    household = await household_for_display(session, household_id)
-    if not _in_scope(code, household.compound_id, household.building_id, household.unit_id):
+async def _joinable(
+    session: AsyncSession, resident: Resident, code: JoinCode, household_id: int
+) -> tuple[Household, Membership | None]:
+    household = await _household(session, household_id)
+    covered = (
+        household.id == code.household_id
+        if code.kind is CodeKind.FLAT
+        else _in_scope(code, household.compound_id, household.building_id, household.unit_id)
+    )
+    if not covered:
         raise Refused(Refusal.OUT_OF_SCOPE)
     if household.retired_at is not None:
         raise Refused(Refusal.RETIRED_FLAT)
-    return household
-
-
-async def claim_flat(
-    session: AsyncSession, resident: Resident, household_id: int, role: Role
-) -> Membership:
-    """A claim through a shared code: pending until a committee member decides."""
-    household = await claimable_flat(session, resident, household_id)
     membership = await _membership(session, resident, household.id)
     if membership is not None and membership.status is MembershipStatus.ACTIVE:
         raise Refused(Refusal.ALREADY_MEMBER)
-    if membership is not None and membership.status is MembershipStatus.PENDING:
+    if (
+        membership is not None
+        and membership.status is MembershipStatus.PENDING
+        and code.kind is not CodeKind.FLAT
+    ):
         raise Refused(Refusal.ALREADY_CLAIMED)
+    return household, membership
+
+
+async def joinable_flat(
+    session: AsyncSession, resident: Resident, code: JoinCode, household_id: int
+) -> Household:
+    """The flat a button names, if the code covers it (a flat code covers its own flat
+    only), it is still registered, and the resident is not linked to it yet (nor waiting for
+    it, through a shared code: a flat code links a waiting claimant at once)."""
+    household, _ = await _joinable(session, resident, code, household_id)
+    return household
+
+
+async def join_flat(
+    session: AsyncSession, resident: Resident, code: JoinCode, household_id: int, role: Role
+) -> Membership:
+    """Link the resident to the flat in the role they chose. A flat code proves the flat: the
+    link is made at once, counting one use of the code; the ownership is confirmed only by a
+    code handed to the owner in person. A shared code makes a claim, pending until a
+    committee member decides it."""
+    household, membership = await _joinable(session, resident, code, household_id)
+    if code.kind is CodeKind.FLAT:
+        await use_once(session, code)
     if membership is None:
         membership = Membership(resident_id=resident.id, household_id=household.id)
         session.add(membership)
     membership.role = role
-    membership.status = MembershipStatus.PENDING
-    membership.verified_by = Verification.COMMITTEE
-    membership.join_code_id = resident.scanned_code_id
+    membership.join_code_id = code.id
     membership.decided_by = None
-    membership.decided_at = None
+    if code.kind is CodeKind.FLAT:
+        membership.status = MembershipStatus.ACTIVE
+        membership.verified_by = Verification.FLAT_CODE
+        membership.owner_confirmed = role is Role.OWNER and code.owner_verified
+        membership.decided_at = utcnow()
+    else:
+        membership.status = MembershipStatus.PENDING
+        membership.verified_by = Verification.COMMITTEE
+        membership.owner_confirmed = False
+        membership.decided_at = None
     membership.household = household
     membership.resident = resident
-    resident.scanned_code_id = None
     await session.flush()
     return membership

@@ -123,3 +123,17 @@ async def settle(resident: Resident) -> str:
     once /me is answered, every earlier update of theirs is in the database."""
     await resident.send("/me")
     return str((await resident.next_message())["text"])
+
+
+async def choose_role(resident: Resident, role: str = "业主", timeout: float = 10) -> str:
+    """Read the question how one lives in the scanned flat, answer `role` (业主, 家庭成员,
+    租户) and return what the question turned into: the welcome."""
+    question = await resident.next_message(timeout=timeout)
+    await resident.press(role, message_id=question["message_id"], timeout=timeout)
+    return str((await resident.edited(question, timeout))["text"])
+
+
+async def join_flat(resident: Resident, link: str, role: str = "业主") -> str:
+    """Scan a flat's own code and choose `role`; return the welcome."""
+    await resident.scan(link)
+    return await choose_role(resident, role)

@@ -18,7 +18,7 @@ from storage.models import Membership, MembershipStatus, Role, Verification
 from storage.models import Resident as ResidentRow
 from storage.surveys.models import Answer, AnswerEvent, Ballot
 from storage.surveys.queries import create_survey, open_survey, scope_named
-from tests.bot.conftest import COMPOUND, Codes
+from tests.bot.conftest import COMPOUND, Codes, choose_role
 
 Sessions = async_sessionmaker[AsyncSession]
 QUESTION = "plan"
@@ -62,7 +62,7 @@ async def owners(
         await resident.scan(codes.flats[flat])
         joined.append(resident)
     for resident in joined:  # a bot just started may take a while to answer the first
-        assert "欢迎" in (await resident.next_message())["text"]
+        assert "欢迎" in await choose_role(resident, timeout=30)
     return joined
 
 

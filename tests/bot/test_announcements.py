@@ -20,7 +20,7 @@ from storage.complaints.models import Complaint
 from storage.joining.register import import_register
 from storage.models import OutboxMessage, OutboxState
 from storage.schedule_models import Announcement
-from tests.bot.conftest import COMPOUND, Codes, settle, small_register
+from tests.bot.conftest import COMPOUND, Codes, join_flat, settle, small_register
 from tests.outbox.conftest import until_done
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -28,8 +28,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 async def _join(client: SandboxClient, codes: Codes, name: str, flat: str) -> Resident:
     resident = await client.resident(name)
-    await resident.scan(codes.flats[flat])
-    await resident.next_message()
+    await join_flat(resident, codes.flats[flat])
     return resident
 
 

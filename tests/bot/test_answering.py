@@ -21,15 +21,14 @@ from storage.surveys.queries import (
     scope_named,
 )
 from surveys.voting.templates import template_text
-from tests.bot.conftest import COMPOUND, Codes, settle
+from tests.bot.conftest import COMPOUND, Codes, join_flat, settle
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
 async def _join(client: SandboxClient, codes: Codes, name: str, flat: str) -> Resident:
     resident = await client.resident(name)
-    await resident.scan(codes.flats[flat])
-    await resident.next_message()
+    await join_flat(resident, codes.flats[flat])
     return resident
 
 

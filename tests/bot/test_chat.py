@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from tests.bot.conftest import Codes, settle
+from bot.sandbox.client import Json
+from tests.bot.conftest import Codes, join_flat, settle
 
 
 async def test_language_switches_to_english_and_back(
@@ -14,20 +17,18 @@ async def test_language_switches_to_english_and_back(
     await resident.send("/start")
     assert "欢迎使用「邻里」" in (await resident.next_message())["text"]  # Chinese by default
     await resident.send("/lang")
-    await resident.next_message()
-    press = await resident.press("English")
-    assert (await resident.callback_answer(press))["text"] == "Language set to English."
-    assert (await resident.next_message())["text"] == "Language set to English."
+    menu = await resident.next_message()
+    assert menu["text"] == "请选择语言："
+    await resident.press("English")  # the menu turns into the confirmation, in English
+    assert (await resident.edited(menu))["text"] == "Language set to English."
     assert "You are not linked to a flat yet" in await settle(resident)
 
-    await resident.scan(codes.flats["1栋/1单元/102"])
-    assert (await resident.next_message())["text"].startswith(
-        "Welcome! You are now linked to Building 1栋"[:30]
-    )
+    welcome = await join_flat(resident, codes.flats["1栋/1单元/102"], "owner")
+    assert welcome.startswith("Welcome! You are now linked to Building 1栋"[:30])
     await resident.send("/lang")
-    await resident.next_message()
+    menu = await resident.next_message()
     await resident.press("中文")
-    assert (await resident.next_message())["text"] == "语言已设为中文。"
+    assert (await resident.edited(menu))["text"] == "语言已设为中文。"
 
 
 async def test_help_shows_committee_commands_only_to_the_committee(
@@ -76,10 +77,17 @@ async def test_in_a_group_the_bot_only_points_to_the_private_chat(
     private = len(await committee.messages())
     for command in ("/export 1", "/tally 1", "/me"):
         await client.send_in_group(group, committee.id, command)
-    await client.settled()
-    replies = await client.chat_messages(group)
-    assert [m["text"] for m in replies] == ["请在与我的私聊中使用：点我的名字，再点「开始」。"] * 3
     await client.send_in_group(group, committee.id, "大家好")  # talk among people: no reply
-    await client.settled()
-    assert len(await client.chat_messages(group)) == 3
+    await client.send_in_group(group, committee.id, "/help")  # answered after anything before
+    replies = await _group_replies(client, group, 4)
+    assert [m["text"] for m in replies] == ["请在与我的私聊中使用：点我的名字，再点「开始」。"] * 4
     assert len(await committee.messages()) == private  # nothing was sent privately either
+
+
+async def _group_replies(client: SandboxClient, group: int, count: int) -> list[Json]:
+    """The bot's messages in the group, once there are `count` of them."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while len(replies := await client.chat_messages(group)) < count:
+        assert asyncio.get_running_loop().time() < deadline, f"{len(replies)} replies in the group"
+        await asyncio.sleep(0.05)
+    return replies

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import signal
+from typing import Any
 
 import aiohttp
 from sqlalchemy import select
@@ -14,8 +17,9 @@ from bot.settings import load_settings
 from bot.webhook import PATH, SECRET_HEADER, serve
 from storage.models import JoinCode, Membership
 from storage.models import Resident as ResidentRow
-from tests.bot.conftest import Codes, bot_settings, settle
+from tests.bot.conftest import Codes, bot_settings, join_flat, settle
 from tests.bot.processes import (
+    FAST_OUTBOX,
     STARTING,
     WEBHOOK_SECRET,
     bot_environment,
@@ -27,6 +31,7 @@ from tests.bot.processes import (
 )
 
 Sessions = async_sessionmaker[AsyncSession]
+Json = dict[str, Any]
 
 
 async def _linked(sessions: Sessions) -> dict[int, int]:
@@ -50,11 +55,11 @@ async def test_a_redelivered_update_has_one_effect(
     linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
 ) -> None:
     resident = await client.resident("孙奶奶")
-    update_id = await resident.scan(codes.flats["1栋/1单元/101"])
-    await resident.next_message()
+    await join_flat(resident, codes.flats["1栋/1单元/101"])
     await settle(resident)
     before = len(await resident.messages())
-    await redeliver(linli, client, update_id)
+    for update in (await client.updates())["updates"]:  # the scan, the role's press, /me
+        await redeliver(linli, client, update["update_id"])
 
     assert await _linked(sessions) == {resident.id: 1}
     assert await _code_uses(sessions) == [1]
@@ -73,16 +78,17 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     await residents[0].send("/help")
     await residents[0].next_message()
 
-    # The first joins one after another, each batch confirmed by the next poll...
+    # The first join one after another (a scan, then "业主"), each confirmed by the next poll...
     for resident, flat in zip(residents[:4], flats[:4], strict=True):
-        await resident.scan(codes.flats[flat])
-        await resident.next_message()
-    # ...but the poll after the fifth hangs: its batch is committed, not confirmed. (Once all
-    # is confirmed, the bot is in the long poll that will return the fifth.)
+        await join_flat(resident, codes.flats[flat])
+    # ...but the poll after the fifth's press hangs: it is committed, not confirmed. (Once all
+    # is confirmed, the bot is in the long poll that will return the press.)
+    await residents[4].scan(codes.flats[flats[4]])
+    question = await residents[4].next_message()
     await client.settled()
     await client.add_fault("hang", method="getUpdates", delay=30)
-    await residents[4].scan(codes.flats[flats[4]])
-    await residents[4].next_message()
+    await residents[4].press("业主", message_id=question["message_id"])
+    await residents[4].shown("欢迎")
     await until_faulted(client, 1)
     for resident, flat in zip(residents[5:], flats[5:], strict=True):  # while the bot hangs
         await resident.scan(codes.flats[flat])
@@ -91,16 +97,22 @@ async def test_sigkill_mid_burst_loses_no_confirmed_join(
     confirmed = (await client.updates())["confirmed_ids"]
     assert 4 <= len(confirmed) <= len(flats), "the kill did not land mid-burst"
 
+    async def confirmed_presses() -> list[Json]:
+        listing = await client.updates()
+        by_update = {u["update_id"]: u["update"] for u in listing["updates"]}
+        confirmed = [by_update[i] for i in listing["confirmed_ids"]]
+        return [u["callback_query"] for u in confirmed if "callback_query" in u]
+
     # Every join Telegram would consider delivered is in the database.
-    by_update = {u["update_id"]: u for u in (await client.updates())["updates"]}
-    confirmed_scans = [by_update[i]["update"]["message"] for i in confirmed]
-    confirmed_senders = {m["from"]["id"] for m in confirmed_scans if m["text"] != "/help"}
+    confirmed_senders = {press["from"]["id"] for press in await confirmed_presses()}
     assert confirmed_senders, "no join was confirmed before the kill"
     assert confirmed_senders < {r.id for r in residents}, "the kill came after the burst"
     assert confirmed_senders <= (await _linked(sessions)).keys()
 
     bot = await start_bot(environment)
     try:
+        for resident in residents[5:]:  # the restarted bot asks how they live there
+            await resident.press("业主", timeout=STARTING)
         await client.settled(STARTING)
     finally:
         bot.send_signal(signal.SIGTERM)
@@ -125,10 +137,10 @@ async def test_webhook_checks_the_secret_handles_updates_and_keeps_metrics_apart
     )
     linli = await Linli.start(settings)
     runner = await serve(linli)
+    sending = asyncio.create_task(linli.send_outbox(FAST_OUTBOX))  # as `linli webhook` does
     try:
         resident = await client.resident("周阿姨")
-        await resident.scan(codes.flats["2栋/2单元/201"])
-        assert "2栋 2单元 201室" in (await resident.next_message())["text"]
+        assert "2栋 2单元 201室" in await join_flat(resident, codes.flats["2栋/2单元/201"])
         await client.settled()
         assert await _linked(sessions) == {resident.id: 1}
 
@@ -149,6 +161,9 @@ async def test_webhook_checks_the_secret_handles_updates_and_keeps_metrics_apart
             assert 'linli_updates_total{outcome="handled"}' in metrics
             assert "linli_outbox_depth 0.0" in metrics and "linli_update_seconds_bucket" in metrics
     finally:
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
         await runner.cleanup()
         await linli.close()
 

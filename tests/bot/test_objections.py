@@ -14,7 +14,7 @@ from bot.sandbox import Resident, SandboxClient
 from storage.models import utcnow
 from storage.surveys.models import InputKind, Survey, VoteInput
 from surveys.voting.decision import Answer
-from tests.bot.conftest import Codes, settle
+from tests.bot.conftest import Codes, join_flat, settle
 from tests.bot.test_results import Sessions, _opinion, _vote
 
 
@@ -81,8 +81,7 @@ async def test_late_and_outside_objections_are_refused(
     number, owners = await _published(client, codes, sessions, committee)
     unpublished = (await _opinion(sessions, "after_close")).id
     outsider = await client.resident("外单元业主")
-    await outsider.scan(codes.flats["2栋/1单元/101"])
-    await outsider.next_message()
+    await join_flat(outsider, codes.flats["2栋/1单元/101"])
 
     async def refusal(resident: Resident, survey: int) -> str:
         return str(

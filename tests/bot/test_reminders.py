@@ -18,7 +18,7 @@ from storage.models import Resident as ResidentRow
 from storage.surveys.ballots import ballot_for, record_answer
 from storage.surveys.models import Survey, SurveyStatus
 from storage.surveys.queries import create_survey, definition_of, open_survey, scope_named
-from tests.bot.conftest import COMPOUND, Codes, settle
+from tests.bot.conftest import COMPOUND, Codes, join_flat, settle
 from tests.outbox.conftest import until_done
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -40,8 +40,7 @@ questions:
 
 async def _join(client: SandboxClient, codes: Codes, name: str, room: str) -> Resident:
     resident = await client.resident(name)
-    await resident.scan(codes.flats[f"1栋/1单元/{room}"])
-    await resident.next_message()
+    await join_flat(resident, codes.flats[f"1栋/1单元/{room}"])
     return resident
 
 
@@ -171,4 +170,4 @@ async def test_a_survey_past_its_close_is_closed_and_the_committee_told(
         statuses = {s.id: s.status for s in await session.scalars(select(Survey))}
     assert statuses == {ended: SurveyStatus.CLOSED, running: SurveyStatus.OPEN}
     assert await _sweep(linli, sessions, now, close_due_surveys) == 0
-    assert await until_done(sessions) == {OutboxState.SENT: 1}  # one member, told once
+    assert await until_done(sessions, notices=True) == {OutboxState.SENT: 1}  # told once

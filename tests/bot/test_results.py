@@ -31,7 +31,7 @@ from storage.surveys.queries import (
 )
 from surveys.voting.decision import Answer
 from surveys.voting.templates import template_text
-from tests.bot.conftest import COMPOUND, Codes, settle
+from tests.bot.conftest import COMPOUND, Codes, join_flat, settle
 
 Sessions = async_sessionmaker[AsyncSession]
 UNIT_FLATS = ["101", "102", "201", "202", "301", "302"]
@@ -44,8 +44,7 @@ async def _vote(
     owners = []
     for room in UNIT_FLATS:
         owner = await client.resident(f"业主{room}")
-        await owner.scan(codes.flats[f"1栋/1单元/{room}"])
-        await owner.next_message()
+        await join_flat(owner, codes.flats[f"1栋/1单元/{room}"])
         owners.append(owner)
     await settle(owners[-1])
     async with sessions() as session, session.begin():
@@ -195,11 +194,9 @@ async def test_residents_see_live_results_only_where_the_survey_says(
     linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
 ) -> None:
     owner = await client.resident("看结果的业主")
-    await owner.scan(codes.flats["1栋/1单元/101"])
-    await owner.next_message()
+    await join_flat(owner, codes.flats["1栋/1单元/101"])
     outsider = await client.resident("外单元业主")
-    await outsider.scan(codes.flats["2栋/1单元/101"])
-    await outsider.next_message()
+    await join_flat(outsider, codes.flats["2栋/1单元/101"])
     await settle(outsider)
     live = await _opinion(sessions, "live")
     hidden = await _opinion(sessions, "after_close")

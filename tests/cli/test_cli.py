@@ -11,7 +11,7 @@ import pytest
 import zxingcpp
 from click.testing import CliRunner, Result
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from bot.cli import main
 from storage.db import create_engine
@@ -40,12 +40,13 @@ def linli(database_url: str, *args: str, **env: str) -> Result:
     return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=False)
 
 
-def count(database_url: str, model: type) -> int:
+def count(database_url: str, model: type, *where: ColumnElement[bool]) -> int:
     async def query() -> int:
         engine = create_engine(database_url)
         try:
             async with engine.connect() as connection:
-                return int(await connection.scalar(select(func.count()).select_from(model)) or 0)
+                counted = select(func.count()).select_from(model).where(*where)
+                return int(await connection.scalar(counted) or 0)
         finally:
             await engine.dispose()
 
@@ -97,6 +98,17 @@ def test_import_then_qr_codes_that_decode_to_deep_links(
 
     revoked = linli(database_url, "codes", "revoke", rows[0]["code"])
     assert "Revoked 1 codes" in revoked.output
+
+    # Slips for the owners in person: flat codes only, marked as the owner's.
+    owners = tmp_path / "owners"
+    result = linli(
+        database_url, "qr", "--compound", "幸福里", "--owner-verified", "--out", str(owners)
+    )
+    assert result.exit_code == 0, result.output
+    with (owners / "codes.csv").open(encoding="utf-8-sig") as index:
+        assert [row["kind"] for row in csv.DictReader(index)] == ["flat", "flat"]
+    assert count(database_url, JoinCode) == 6
+    assert count(database_url, JoinCode, JoinCode.owner_verified.is_(True)) == 2
 
 
 def test_committee_members_are_added_to_a_known_compound(database_url: str, register: Path) -> None:

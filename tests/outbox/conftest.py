@@ -31,7 +31,7 @@ from storage.models import (
     Role,
     Verification,
 )
-from storage.outbox.queue import Outgoing, enqueue_many, open_broadcast
+from storage.outbox.queue import REPLY_PRIORITY, Outgoing, enqueue_many, open_broadcast
 from surveys.joining.register import RegisterFlat
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -84,16 +84,21 @@ async def broadcast(
     return broadcast_id
 
 
-async def states(sessions: Sessions) -> Counter[OutboxState]:
+async def states(sessions: Sessions, *, notices: bool = False) -> Counter[OutboxState]:
+    """The count of rows by state; `notices`: only those not replying to what someone did in
+    the chat (replies are outbox rows too)."""
+    query = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    if notices:
+        query = query.where(OutboxMessage.priority < REPLY_PRIORITY)
     async with sessions() as session:
-        rows = await session.execute(
-            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
-        )
-        return Counter({state: count for state, count in rows})
+        return Counter({state: count for state, count in await session.execute(query)})
 
 
-async def until_done(sessions: Sessions, timeout: float = WAIT) -> Counter[OutboxState]:
-    """Wait until no row is pending or being sent; return the count of rows by state."""
+async def until_done(
+    sessions: Sessions, timeout: float = WAIT, *, notices: bool = False
+) -> Counter[OutboxState]:
+    """Wait until no row is pending or being sent; return the count of rows (of notices
+    only, with `notices`) by state."""
     counts: Counter[OutboxState] = Counter()
 
     async def done() -> bool:
@@ -102,7 +107,7 @@ async def until_done(sessions: Sessions, timeout: float = WAIT) -> Counter[Outbo
         return not counts[OutboxState.PENDING] + counts[OutboxState.SENDING]
 
     await until(done, f"the outbox is not done after {timeout} s", timeout)
-    return counts
+    return await states(sessions, notices=True) if notices else counts
 
 
 async def until_sent(client: SandboxClient, count: int, timeout: float = WAIT) -> None:

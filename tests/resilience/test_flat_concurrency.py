@@ -4,12 +4,14 @@ its answer the last one its audit trail recorded."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox import Resident, SandboxClient, SandboxError
+from bot.sandbox.client import Json
 from storage.models import Role
 from storage.surveys.models import Ballot
 from tests.bot.conftest import Codes, settle
@@ -52,6 +54,18 @@ async def _members(client: SandboxClient, codes: Codes, sessions: Sessions) -> l
 UNANSWERED = "(not answered)"
 
 
+async def _questions(resident: Resident, count: int) -> list[Json]:
+    """The question messages, once `count` have come: they follow the presses' answers, one
+    after another in the resident's chat."""
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        shown = [m for m in await resident.messages() if "问题 1/1" in m.get("text", "")]
+        if len(shown) >= count or asyncio.get_running_loop().time() > deadline:
+            assert len(shown) == count
+            return shown
+        await asyncio.sleep(0.05)
+
+
 async def _answered(client: SandboxClient, queries: list[str]) -> list[str | None]:
     """The bot's answer to each press; the webhook replied only after handling them all."""
     texts: list[str | None] = []
@@ -90,8 +104,7 @@ async def test_a_hundred_presses_by_one_flat_make_one_consistent_ballot(
     assert await _answered(client, starts) == [None] * len(starts)
     assert all("另一位成员" in t or "只有业主" in t for t in await _answered(client, refused))  # type: ignore[operator]
     [ballot_id] = (await ballots(sessions)).values()
-    questions = [m for m in await first.messages() if "问题 1/1" in m.get("text", "")]
-    assert len(questions) == len(starts)
+    questions = await _questions(first, len(starts))
 
     # Round 2: a hundred presses at once, on every question message and forged by the others.
     votes = [shuffle.choice(list(LABELS)) for _ in questions]

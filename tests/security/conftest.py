@@ -60,11 +60,9 @@ class World:
 async def _claim(client: SandboxClient, codes: Codes) -> Resident:
     claimant = await client.resident("王大爷")
     await claimant.scan(codes.units["1栋/2单元"])
-    await claimant.next_message()
-    await claimant.press("101")
-    await claimant.next_message()
+    await claimant.press("101")  # each press turns the question into the next
     await claimant.press("业主")
-    await claimant.next_message()
+    await claimant.shown("已发送给社区委员会")
     await settle(claimant)
     return claimant
 

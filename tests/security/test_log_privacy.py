@@ -19,7 +19,7 @@ from storage.committee import compound_named
 from storage.refusals import NotFound
 from storage.residents import flat_named
 from storage.surveys.queries import scope_named
-from tests.bot.conftest import COMPOUND, Codes, settle
+from tests.bot.conftest import COMPOUND, Codes, join_flat, settle
 from tests.bot.surveying import at_the_question, open_vote
 from tests.security.conftest import Sessions, replies
 
@@ -47,8 +47,7 @@ async def test_a_residents_data_stays_out_of_the_logs(
     for name, level in VERBOSE_LEVELS.items():
         caplog.set_level(level, logger=name)
     resident = await client.resident(NAME, last_name=SURNAME, username="ouyang_xl")
-    await resident.scan(codes.flats[FLAT])
-    assert "2栋 2单元 302室" in (await resident.next_message())["text"]
+    assert "2栋 2单元 302室" in await join_flat(resident, codes.flats[FLAT])
     await settle(resident)
     await open_vote(sessions, "2栋")
     [question] = await at_the_question([resident])

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.sandbox import Resident
 from storage.models import Membership, MembershipStatus
+from storage.models import Resident as ResidentRow
 from storage.surveys.models import Survey, SurveyStatus
 from tests.security.conftest import NOT_COMMITTEE, Sessions, World, replies, snapshot
 
@@ -41,7 +43,8 @@ COMMANDS = [
     Row("/close {survey}"),
     Row("/publish {survey}"),
 ]
-BUTTONS = ["cd:{claim}:1", "cd:{claim}:0", "ap:{compound}:0:0:1"]
+# A claim, and an owner linked by a plain flat code whose ownership waits for confirmation.
+BUTTONS = ["cd:{claim}:1", "cd:{claim}:0", "cd:{owner}:1", "cd:{owner}:0", "ap:{compound}:0:0:1"]
 RESIDENT_COMMANDS = {"start", "me", "lang", "help", "complaint", "cancel", "drives", "results"}
 
 
@@ -57,12 +60,22 @@ def test_every_committee_command_has_a_row() -> None:
     assert registered - RESIDENT_COMMANDS == covered
 
 
+async def _membership_of(sessions: Sessions, resident: Resident) -> int:
+    async with sessions() as session:
+        found = await session.scalar(
+            select(Membership.id).join(ResidentRow).where(ResidentRow.telegram_id == resident.id)
+        )
+    assert found is not None
+    return found
+
+
 async def test_only_the_compounds_committee_may(world: World, sessions: Sessions) -> None:
     names = {
         "survey": world.survey_id,
         "drive": world.drive_id,
         "compound": world.compound_id,
         "claim": world.claim_id,
+        "owner": await _membership_of(sessions, world.resident),
     }
     for row in COMMANDS:
         command = row.command.format(**names)

@@ -14,7 +14,14 @@ from bot.sandbox import Resident, Sandbox, SandboxClient
 from bot.settings import load_settings
 from storage.committee import add_member, compound_named
 from storage.joining.register import import_register
-from tests.bot.conftest import BOT_TOKEN, BOT_USERNAME, SECRET_KEY, Codes, small_register
+from tests.bot.conftest import (
+    BOT_TOKEN,
+    BOT_USERNAME,
+    SECRET_KEY,
+    Codes,
+    join_flat,
+    small_register,
+)
 
 LIMITS = {
     "complaints_per_day": 1,
@@ -46,8 +53,7 @@ async def linli(database_url: str, sandbox: Sandbox, codes: Codes) -> AsyncItera
 async def join(client: SandboxClient, codes: Codes, name: str, flat: str) -> Resident:
     """A resident linked to `flat` ("1栋/1单元/201") with its own code."""
     resident = await client.resident(name)
-    await resident.scan(codes.flats[flat])
-    await resident.next_message()
+    await join_flat(resident, codes.flats[flat], "owner")
     return resident
 
 
