@@ -51,17 +51,14 @@ async def _drive(
         owners[-6:], ["住房公积金", "直接出资", "住宅专项维修资金"] * 2, strict=True
     ):
         await owner.press("认捐资金")
-        await owner.next_message()
-        await owner.press(method)
-        await owner.next_message()
+        await owner.press(method)  # the card turned into the ways to pay
+        await owner.shown("您认捐多少元")
         await owner.send("30000")
-        await owner.next_message()
-        await owner.next_message()
+        await owner.shown("✓ 认捐已记录")
     await owners[0].press("投工投劳")
-    await owners[0].next_message()
+    await owners[0].shown("您认捐多少小时")
     await owners[0].send("16")
-    await owners[0].next_message()
-    await owners[0].next_message()
+    await owners[0].shown("✓ 认捐已记录")
     await client.settled()
     for amount in ("20000", "5000"):
         await committee.send(f"/paid {drive.id} 1栋/1单元/601 {amount}")
@@ -73,23 +70,17 @@ async def _drive(
 async def _complaint(reporter: Resident, committee: Resident) -> list[str]:
     story = []
     await reporter.send("/complaint")
-    await reporter.next_message()
-    await reporter.press("施工质量")
-    await reporter.next_message()
+    await reporter.press("施工质量")  # each step turns the question into the next
+    await reporter.shown("施工质量")
     await reporter.send("楼道新刷的墙面大面积起皮脱落")
-    await reporter.next_message()
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), "lightgray").save(buffer, "JPEG")
     await reporter.send_photo(buffer.getvalue())
-    await reporter.next_message()
     await reporter.press("完成")
-    await reporter.next_message()
     await reporter.press("1栋 1单元")
-    await reporter.next_message()
     await reporter.press("显示我的名字")
-    await reporter.next_message()
     await reporter.press("发送")
-    story.append(await _text(reporter))
+    story.append(str((await reporter.shown("投诉已提交"))["text"]))
     new = await _text(committee)
     number = new.split("#")[1].split("：")[0]
     await committee.send(f"/case {number}")

@@ -49,53 +49,43 @@ async def _open(
 
 
 async def _press(client: SandboxClient, resident: Resident, label: str) -> None:
-    await resident.press(label)
+    await resident.press(label)  # waits for the bot to show the button
     await client.settled()  # the bot has handled it: the next press sees its effect
 
 
-async def _next_question(resident: Resident) -> None:
-    """Skip the "✓ recorded" line and read the next question (or the receipt)."""
-    await resident.next_message()
-    await resident.next_message()
+async def _answer(client: SandboxClient, resident: Resident, label: str, number: int) -> None:
+    """Answer question `number` by its button; the question turns into the next one with
+    "✓ 问题 N" on top, which is waited for, so that the next press finds the next buttons."""
+    await _press(client, resident, label)
+    await resident.shown(f"✓ 问题 {number}：")
 
 
 async def _vote(client: SandboxClient, owner: Resident, agree: bool, change: bool) -> None:
-    await owner.next_message()  # the notice
-    await _press(client, owner, "开始作答")
-    await owner.next_message()
-    await _press(client, owner, "同意" if agree else "反对")
-    await _next_question(owner)
+    await _press(client, owner, "开始作答")  # on the notice
+    await _answer(client, owner, "同意" if agree else "反对", 1)
     if agree:
-        await _press(client, owner, "提取住房公积金")
-        await _next_question(owner)
-    await _press(client, owner, "跳过")  # no remarks
-    await _next_question(owner)  # the receipt
+        await _answer(client, owner, "提取住房公积金", 2)
+    await _answer(client, owner, "跳过", 3 if agree else 2)  # no remarks
+    await owner.shown("已记录")  # the receipt
     if change:  # second thoughts: from agree to disagree
         await _press(client, owner, "修改答案")
-        await owner.next_message()
+        await _press(client, owner, "问题 1")
         await _press(client, owner, "反对")
-        await _next_question(owner)
+        await owner.shown("✓ 问题 1：反对")
 
 
 async def _content(client: SandboxClient, resident: Resident, pick: random.Random) -> None:
     definition = load_template("content")
     basic, improvement = definition.question("basic"), definition.question("improvement")
     await _press(client, resident, "开始作答")  # on the notice, already read
-    await resident.next_message()
-    for option in pick.sample(list(basic.options), 3):  # type: ignore[union-attr]
-        await _press(client, resident, option.text.zh_CN)
-    await _press(client, resident, "完成")
-    await _next_question(resident)
-    for option in pick.sample(list(improvement.options), 3):  # type: ignore[union-attr]
-        await _press(client, resident, option.text.zh_CN)
-    await _press(client, resident, "完成")
-    await _next_question(resident)
-    await _press(client, resident, "跳过")
-    await _next_question(resident)
-    await _press(client, resident, pick.choice(["同意", "反对", "弃权"]))
-    await _next_question(resident)
-    await _press(client, resident, "跳过")
-    await _next_question(resident)
+    for number, question in enumerate((basic, improvement), start=1):
+        for option in pick.sample(list(question.options), 3):  # type: ignore[union-attr]
+            await _press(client, resident, option.text.zh_CN)  # picks kept by the bot
+        await _answer(client, resident, "完成", number)
+    await _answer(client, resident, "跳过", 3)
+    await _answer(client, resident, pick.choice(["同意", "反对", "弃权"]), 4)
+    await _answer(client, resident, "跳过", 5)
+    await resident.shown("已记录")
 
 
 async def survey_round(

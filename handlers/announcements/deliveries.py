@@ -18,7 +18,6 @@ from handlers.shared.filters import Committee, NumberArgument
 from handlers.shared.replies import Replies
 from handlers.surveys.notices import local_time
 from storage.announcements.drafts import recent_announcements
-from storage.models import Resident
 from storage.outbox.notices import broadcast_with_key
 from storage.outbox.queue import Delivery, delivery, unreachable_residents
 from storage.schedule_models import Announcement, AnnouncementStatus
@@ -127,10 +126,10 @@ async def deliveries(
 
 
 async def survey_deliveries(
-    message: Message, session: AsyncSession, resident: Resident, number: int, replies: Replies
+    message: Message, session: AsyncSession, compounds: list[int], number: int, replies: Replies
 ) -> None:
     """/deliveries N: the notices of survey N."""
-    survey = await survey_for_committee(session, resident.telegram_id, number)
+    survey = await survey_for_committee(session, compounds, number)
     replies.say(await _survey_notices(session, survey))
 
 

@@ -55,15 +55,6 @@ def numbers_listed() -> str:
     return _("/surveys lists the numbers.")
 
 
-async def named_survey(message: Message, command: CommandObject, session: AsyncSession) -> Survey:
-    """The survey `/<command> N` names, if the sender is on its committee; refused otherwise.
-    For a command that takes its number without the filters (/deliveries [N])."""
-    assert message.from_user is not None
-    number = (await NumberArgument(numbers_listed)(message, command))["number"]
-    compounds = await compounds_of(session, message.from_user.id)
-    return await survey_for_committee(session, compounds, number)
-
-
 async def list_surveys(
     message: Message, compounds: list[int], session: AsyncSession, replies: Replies
 ) -> None:

@@ -183,8 +183,7 @@ async def test_a_command_ends_an_unfinished_announcement(
 ) -> None:
     """Issue 9: a member asked for an announcement's text who files a complaint instead; the
     complaint's description is not taken for the announcement."""
-    await committee.scan(codes.flats["2栋/2单元/101"])  # a resident too, who may complain
-    await committee.next_message()
+    await join_flat(committee, codes.flats["2栋/2单元/101"])  # a resident too, who may complain
     await _scope(committee, "整个小区")
 
     await committee.send("/complaint")
