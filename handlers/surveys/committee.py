@@ -21,7 +21,6 @@ from handlers.surveys.notices import local_time
 from handlers.surveys.objections import objection_button
 from handlers.surveys.sweeps import closed_text
 from handlers.surveys.tally_text import tally_text
-from storage.committee import compounds_of
 from storage.outbox.notices import queue_notice
 from storage.outbox.queue import Json, Outgoing
 from storage.surveys.models import InputKind, Survey, SurveyStatus
