@@ -218,7 +218,9 @@ async def _counted(
     answered = answered_flats(survey, definition)
     units, totals = await unit_tallies(session, survey, definition, answered)
     having_answered, *per_question = await shared_heads(session, definition, answered)
-    options = await option_counts(session, survey, definition)
+    # The decided questions' options come with the units; the others are counted here.
+    others = [q for q in definition.questions if q not in definition.decided_questions]
+    options = await option_counts(session, survey, definition, others) | totals.decided
     apart = [q for q in definition.questions if not _counted_by_choices(q)]
     answered_by = await answered_counts(session, survey, apart)
     numbers = [q for q in definition.questions if isinstance(q, NumberQuestion)]

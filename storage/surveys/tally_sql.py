@@ -114,24 +114,30 @@ def natural_key(name: str) -> tuple[tuple[int, str], ...]:
 
 @dataclass(frozen=True)
 class Answered:
-    """The flats that answered, over the whole scope: how many, with what area."""
+    """The flats that answered, over the whole scope: how many, with what area, and how they
+    answered each decided question (its options' counts, by (question, option))."""
 
     flats: int
     cents: int
+    decided: dict[tuple[str, str], OptionCount]
 
 
 async def unit_tallies(
     session: AsyncSession, survey: Survey, definition: SurveyDefinition, answered: Subquery
 ) -> tuple[list[PlaceTally], Answered]:
     """Each unit: its eligible flats (fixed at opening), the flats that answered and, for named
-    ballots, how they answered each decided question; and the totals."""
-    decided = definition.decided_questions if definition.ballots is Ballots.NAMED else ()
+    ballots, how they answered each decided question; and the totals. The decided questions'
+    options with their area are added up here, so that the count of options need not read
+    those answers again."""
+    decided = definition.decided_questions
     counts: list[ColumnElement[Any]] = [func.count().label("flats"), func.sum(answered.c.cents)]
     per_unit = select(answered.c.unit_id)
     for question in decided:
         choice, joined = _choice_of(answered, question)
         per_unit = per_unit.outerjoin(choice, joined)
-        counts += [func.count().filter(choice.option_id == each.value) for each in AgreeAnswer]
+        for each in AgreeAnswer:
+            picked = choice.option_id == each.value
+            counts += [func.count().filter(picked), func.sum(answered.c.cents).filter(picked)]
     answers = per_unit.add_columns(*counts).group_by(answered.c.unit_id).subquery("answers")
     # Grouped by ids first, named after: grouping 50,000 rows by names would sort them all.
     # COALESCE: a unit where nobody answered has no row of answers.
@@ -147,21 +153,33 @@ async def unit_tallies(
         .outerjoin(answers, answers.c.unit_id == ScopeUnit.unit_id)
         .where(ScopeUnit.survey_id == survey.id)
     )
-    units, flats, cents = [], 0, 0
+    options = [(q.id, a.value) for q in decided for a in AgreeAnswer]
+    named = definition.ballots is Ballots.NAMED  # else a unit's counts could tell a flat's answer
+    units, flats, cents, sums = [], 0, 0, [0] * 2 * len(options)
     for building, unit, eligible_flats, answered_flats, unit_cents, *agree in rows:
         flats, cents = flats + answered_flats, cents + int(unit_cents)
-        counts = iter(agree)  # approve, reject, abstain of each decided question in turn
+        sums = [total + int(value) for total, value in zip(sums, agree, strict=True)]
+        picks = iter(agree[::2])  # approve, reject, abstain of each decided question in turn
         units.append(
             PlaceTally(
                 building,
                 unit,
                 eligible_flats,
                 answered_flats,
-                tuple(AgreeCounts(q.id, next(counts), next(counts), next(counts)) for q in decided),
+                tuple(AgreeCounts(q.id, next(picks), next(picks), next(picks)) for q in decided)
+                if named
+                else (),
             )
         )
     units.sort(key=lambda place: (natural_key(place.building), natural_key(place.unit or "")))
-    return units, Answered(flats, cents)
+    return units, Answered(
+        flats,
+        cents,
+        {
+            option: OptionCount(option[1], sums[2 * i], area_of(sums[2 * i + 1]), 0, 0)
+            for i, option in enumerate(options)
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -214,6 +232,8 @@ async def option_counts(
     """Per (question, option) of ``questions`` (None: all): respondents, area (the ballots'
     copies; none per person), first choices and Borda points. The bare count of the answers,
     plus their area."""
+    if questions is not None and not questions:
+        return {}
     choice = AnswerChoice
     only = () if questions is None else (choice.question_id.in_([q.id for q in questions]),)
     rows = await session.execute(
