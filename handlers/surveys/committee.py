@@ -4,6 +4,7 @@ publish. The chart and the workbook are drawn by renderers the application injec
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -117,7 +118,9 @@ async def tally(
         else _("Survey #{number}: the result.")
     )
     replies.photo(
-        render_chart(definition, result, language),
+        # Drawn in a short-lived process: waited for off the event loop, which goes on
+        # handling everyone else's updates meanwhile.
+        await asyncio.to_thread(render_chart, definition, result, language),
         caption.format(number=survey.id),
         name=f"survey-{survey.id}.png",
     )
@@ -144,8 +147,11 @@ async def export(
 ) -> None:
     survey = await survey_for_committee(session, compounds, number)
     definition = definition_of(survey.definition)
-    workbook = render_export(
-        definition, await tally_survey(session, survey), await survey_records(session, survey)
+    workbook = await asyncio.to_thread(
+        render_export,
+        definition,
+        await tally_survey(session, survey),
+        await survey_records(session, survey),
     )
     replies.document(
         workbook,
