@@ -36,10 +36,11 @@ from surveys.joining.register import RegisterFlat
 
 Sessions = async_sessionmaker[AsyncSession]
 BOT_TOKEN = "123456:outbox-test-token"
-# Quick enough for tests, but requests time out only after 5 s (a quarter of the lease): a busy
-# machine answers late, and a send that timed out but went through is sent twice.
+# Quick enough for tests, but requests time out only after 10 s (a quarter of the lease, as in
+# production): a busy machine answers late, and a send that timed out but went through is sent
+# twice. Five seconds were not enough with several suites on two cores.
 FAST = DispatchPolicy(
-    rate=1000, chat_interval=0.05, lease=20.0, first_backoff=0.05, max_backoff=0.2, idle_poll=0.05
+    rate=1000, chat_interval=0.05, lease=40.0, first_backoff=0.05, max_backoff=0.2, idle_poll=0.05
 )
 # For the tests of timeouts: requests time out after 2 s.
 TIMING_OUT = dataclasses.replace(FAST, lease=8.0)

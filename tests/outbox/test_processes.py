@@ -104,13 +104,15 @@ async def test_a_dispatcher_killed_mid_broadcast_completes_it_on_restart(
     await broadcast(sessions, chats)
 
     log = tmp_path / "dispatcher.log"
-    # A short lease, so that the rows the killed dispatcher held come back soon.
-    async with dispatcher_process(database_url, sandbox, log, rate=300, lease=3) as doomed:
+    # A short lease, so that the rows the killed dispatcher held come back soon; its requests
+    # time out after 2 s (a send that timed out but went through is a duplicate too).
+    async with dispatcher_process(database_url, sandbox, log, rate=300, lease=8) as doomed:
         await until_sent(client, 150, STARTING)
-        # From here every send is answered only after half a second, so the kill lands
-        # mid-broadcast however fast the dispatcher is, and the sends it has in flight reach
-        # the residents after it died: the duplicates the restart may make.
-        await client.add_fault("delay", count=None, delay=0.5)
+        # From here every send hangs, so the kill lands mid-broadcast however fast the
+        # dispatcher is; what it may duplicate is what Telegram had accepted and it had not
+        # yet recorded. (A delay instead would also land sends after their request timed out
+        # on a busy machine, each then sent again.)
+        await client.add_fault("hang", count=None, delay=0.5)
         await until_faulted(client, 1)
         doomed.send_signal(signal.SIGKILL)
         await doomed.wait()
@@ -119,7 +121,7 @@ async def test_a_dispatcher_killed_mid_broadcast_completes_it_on_restart(
     sent_before = (await client.stats())["sent"]
     assert 150 <= sent_before < 600, "the kill did not land mid-broadcast"
 
-    async with dispatcher_process(database_url, sandbox, log, rate=300, lease=3):
+    async with dispatcher_process(database_url, sandbox, log, rate=300, lease=8):
         counts = await until_done(sessions, timeout=STARTING)
 
     assert counts == {OutboxState.SENT: 600}, log.read_text()
