@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
-
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_types import NUMBER, TEXT
-
-if TYPE_CHECKING:
-    pass
-
-
 from bot.cli.common import Failure, friendly, in_transaction, main, run, settings
-
-P = ParamSpec("P")
-T = TypeVar("T")
+from bot.cli_types import NUMBER, TEXT
 
 
 @main.command("announce")

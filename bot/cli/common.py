@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -17,9 +17,6 @@ from bot.settings import Settings, SettingsError, load_settings
 from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.refusals import NotFound, Refused
-
-if TYPE_CHECKING:
-    pass
 
 P = ParamSpec("P")
 T = TypeVar("T")

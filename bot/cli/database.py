@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
-
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import migrate
-
-if TYPE_CHECKING:
-    pass
-
-
 from bot.cli.common import friendly, main, on_engine, run, settings
-
-P = ParamSpec("P")
-T = TypeVar("T")
+from storage import migrate
 
 
 @main.group()

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.common import Failure, friendly, in_transaction, main, run, settings
 from bot.cli_types import NUMBER, TEXT, WholeNumber
 from surveys.drives.money import yuan
-
-if TYPE_CHECKING:
-    pass
-
-
-from bot.cli.common import Failure, friendly, in_transaction, main, run, settings
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 @main.group()

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_types import NUMBER, TELEGRAM_ID, TEXT, WholeNumber
-
-if TYPE_CHECKING:
-    pass
-
-
 from bot.cli.common import Failure, friendly, in_transaction, main, run, settings
-
-P = ParamSpec("P")
-T = TypeVar("T")
+from bot.cli_types import NUMBER, TELEGRAM_ID, TEXT, WholeNumber
 
 
 @main.group()

@@ -7,7 +7,7 @@ import logging
 import signal
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
 
 from bot.cli.common import friendly, main, on_engine, run, settings
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 @main.command("run")

@@ -5,22 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.common import Failure, friendly, in_transaction, main, run, settings
 from bot.cli_types import NUMBER, TEXT, WholeNumber
 from storage.surveys.queries import numbered_survey
-
-if TYPE_CHECKING:
-    pass
-
-
-from bot.cli.common import Failure, friendly, in_transaction, main, run, settings
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 @main.group()
