@@ -4,7 +4,6 @@ refusals for everyone else, and a command ending an unfinished announcement."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
+from bot.sandbox.client import until
 from handlers.announcements.callbacks import AnnouncePlace, AnnounceStep
 from handlers.announcements.drafting import send_due_announcements
 from storage.committee import add_member, compound_named
@@ -34,13 +34,12 @@ async def _join(client: SandboxClient, codes: Codes, name: str, flat: str) -> Re
 
 async def _turned_into(person: Resident, message: dict[str, Any], needle: str) -> None:
     """Wait until the bot has edited `message` into a text holding `needle`."""
-    deadline = asyncio.get_running_loop().time() + 10
-    while True:
+
+    async def edited() -> bool:
         [now] = [m for m in await person.messages() if m["message_id"] == message["message_id"]]
-        if needle in now["text"]:
-            return
-        assert asyncio.get_running_loop().time() < deadline, (needle, now["text"])
-        await asyncio.sleep(0.05)
+        return needle in now["text"]
+
+    await until(edited, f"message #{message['message_id']} never read {needle!r}")
 
 
 async def _scope(committee: Resident, *presses: str) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
-from bot.sandbox.client import Json
+from bot.sandbox.client import Json, until
 from tests.bot.conftest import Codes, join_flat, settle
 
 
@@ -86,8 +84,9 @@ async def test_in_a_group_the_bot_only_points_to_the_private_chat(
 
 async def _group_replies(client: SandboxClient, group: int, count: int) -> list[Json]:
     """The bot's messages in the group, once there are `count` of them."""
-    deadline = asyncio.get_running_loop().time() + 10
-    while len(replies := await client.chat_messages(group)) < count:
-        assert asyncio.get_running_loop().time() < deadline, f"{len(replies)} replies in the group"
-        await asyncio.sleep(0.05)
-    return replies
+
+    async def enough() -> bool:
+        return len(await client.chat_messages(group)) >= count
+
+    await until(enough, f"fewer than {count} replies in the group")
+    return await client.chat_messages(group)

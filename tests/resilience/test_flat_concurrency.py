@@ -4,14 +4,13 @@ its answer the last one its audit trail recorded."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox import Resident, SandboxClient, SandboxError
-from bot.sandbox.client import Json
+from bot.sandbox.client import Json, until
 from storage.models import Role
 from storage.surveys.models import Ballot
 from tests.bot.conftest import Codes, settle
@@ -57,13 +56,17 @@ UNANSWERED = "(not answered)"
 async def _questions(resident: Resident, count: int) -> list[Json]:
     """The question messages, once `count` have come: they follow the presses' answers, one
     after another in the resident's chat."""
-    deadline = asyncio.get_running_loop().time() + 20
-    while True:
-        shown = [m for m in await resident.messages() if "问题 1/1" in m.get("text", "")]
-        if len(shown) >= count or asyncio.get_running_loop().time() > deadline:
-            assert len(shown) == count
-            return shown
-        await asyncio.sleep(0.05)
+
+    async def shown() -> list[Json]:
+        return [m for m in await resident.messages() if "问题 1/1" in m.get("text", "")]
+
+    async def all_shown() -> bool:
+        return len(await shown()) >= count
+
+    await until(all_shown, f"fewer than {count} questions shown")
+    questions = await shown()
+    assert len(questions) == count
+    return questions
 
 
 async def _answered(client: SandboxClient, queries: list[str]) -> list[str | None]:
