@@ -135,6 +135,22 @@ async def dispatching(
             await running
 
 
+async def link_owner(session: AsyncSession, telegram_id: int, household_id: int) -> None:
+    """A resident who joined with the flat's own code, as its owner."""
+    resident = Resident(telegram_id=telegram_id, full_name=str(telegram_id))
+    session.add(resident)
+    await session.flush()
+    session.add(
+        Membership(
+            resident_id=resident.id,
+            household_id=household_id,
+            role=Role.OWNER,
+            status=MembershipStatus.ACTIVE,
+            verified_by=Verification.FLAT_CODE,
+        )
+    )
+
+
 async def residents_of_a_compound(sessions: Sessions, chats: list[int]) -> int:
     """Link each chat's resident to a flat of a new compound; return the compound's id."""
     flats = [
@@ -153,18 +169,7 @@ async def residents_of_a_compound(sessions: Sessions, chats: list[int]) -> int:
         await import_register(session, "幸福里", flats)
         flat_ids = list(await session.scalars(select(Household.id).order_by(Household.id)))
         for chat, flat_id in zip(chats, flat_ids, strict=True):
-            resident = Resident(telegram_id=chat, full_name=str(chat))
-            session.add(resident)
-            await session.flush()
-            session.add(
-                Membership(
-                    resident_id=resident.id,
-                    household_id=flat_id,
-                    role=Role.OWNER,
-                    status=MembershipStatus.ACTIVE,
-                    verified_by=Verification.FLAT_CODE,
-                )
-            )
+            await link_owner(session, chat, flat_id)
         compound_id = await session.scalar(select(Household.compound_id).limit(1))
     assert compound_id is not None
     return compound_id

@@ -18,18 +18,13 @@ from storage.committee import compound_named
 from storage.joining.register import import_register
 from storage.models import (
     Household,
-    Membership,
-    MembershipStatus,
     OutboxMessage,
     OutboxState,
-    Resident,
-    Role,
-    Verification,
     utcnow,
 )
 from storage.schedule_models import Announcement, AnnouncementStatus
 from surveys.joining.register import RegisterFlat
-from tests.outbox.conftest import Sessions
+from tests.outbox.conftest import Sessions, link_owner
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LOUD = "📢" * 2100  # 2,100 characters, 4,200 UTF-16 code units
@@ -49,18 +44,8 @@ async def _compound_with_resident(sessions: Sessions, name: str, telegram_id: in
         household = await session.scalar(
             select(Household.id).where(Household.compound_id == compound.id)
         )
-        resident = Resident(telegram_id=telegram_id, full_name="住户")
-        session.add(resident)
-        await session.flush()
-        session.add(
-            Membership(
-                resident_id=resident.id,
-                household_id=household,
-                role=Role.OWNER,
-                status=MembershipStatus.ACTIVE,
-                verified_by=Verification.FLAT_CODE,
-            )
-        )
+        assert household is not None
+        await link_owner(session, telegram_id, household)
         return compound.id
 
 
