@@ -303,8 +303,9 @@ class Resident:
         waiting up to `timeout` s for the bot to show it; return the callback_query_id. Past
         that, the sandbox's refusal (SandboxError) is raised."""
         refused: list[SandboxError] = []
+        pressed: list[str] = []
 
-        async def attempt() -> str | None:
+        async def attempt() -> bool:
             try:
                 reply = await self.client.press(
                     self.id, message_id=message_id, button_text=button_text
@@ -313,15 +314,15 @@ class Resident:
                 if not error.reason.startswith("no inline button"):
                     raise
                 refused[:] = [error]
-                return None
-            return str(reply["callback_query_id"])
+                return False
+            pressed.append(str(reply["callback_query_id"]))
+            return True
 
-        deadline = asyncio.get_running_loop().time() + timeout
-        while (pressed := await attempt()) is None:
-            if asyncio.get_running_loop().time() > deadline:
-                raise refused[0]
-            await asyncio.sleep(POLL_INTERVAL)
-        return pressed
+        try:
+            await until(attempt, "the button never came", timeout)
+        except AssertionError:
+            raise refused[0] from None
+        return pressed[0]
 
     async def forge_press(self, message_id: int, callback_data: str) -> str:
         """Send callback_data no button carries, as a tampered client could."""
