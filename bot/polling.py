@@ -59,6 +59,7 @@ class Poller:
         self.highest = -1
         self.progress = asyncio.Event()  # an update was settled
         self.failing = False  # an update failed for now: back off before asking again
+        self.settled = 0  # updates handled so far
         self.workers: set[asyncio.Task[None]] = set()
 
     def offset(self) -> int | None:
@@ -112,20 +113,28 @@ class Poller:
                 queue.popleft()
                 self.uncommitted.discard(update.update_id)
                 self.in_hand.discard(update.update_id)
+                self.settled += 1
                 self.progress.set()
         finally:
             del self.queues[sender]
             self.progress.set()
 
-    async def settling(self, asked: int | None, *, full: bool) -> None:
-        """Wait until asking again can bring an update not in hand: one has settled, there is
-        room in hand, and after a full batch the offset has moved past the batch's start."""
+    async def settling(self, asked: int | None, answered: int) -> None:
+        """Wait until asking again is worth it, as each answer repeats every update still
+        unconfirmed: a quarter of the `answered` updates have settled (at least one) — after
+        a full batch, the quarter at its front, as only a moved offset brings new ones — or
+        nothing is in hand, or an update failed."""
+        quarter, settled = max(1, answered // 4), self.settled
         while True:
             self.progress.clear()
             await self.progress.wait()
             if not self.in_hand or self.failing:
                 return
-            if len(self.in_hand) < MOST_IN_HAND and (not full or self.offset() != asked):
+            if len(self.in_hand) >= MOST_IN_HAND:
+                continue
+            if answered >= BATCH and (self.offset() or 0) - (asked or 0) >= quarter:
+                return
+            if answered < BATCH and self.settled - settled >= quarter:
                 return
 
     async def run(self) -> None:
@@ -157,7 +166,7 @@ class Poller:
                 if not self.failing:
                     backoff.reset()
                 if (not self.take(answer) and self.in_hand) or len(self.in_hand) >= MOST_IN_HAND:
-                    await self.settling(asked, full=len(answer) >= BATCH)
+                    await self.settling(asked, len(answer))
         finally:
             for worker in list(self.workers):
                 worker.cancel()
