@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.common import Failure, friendly, in_transaction, main, run, settings
 from bot.cli_types import NUMBER, TELEGRAM_ID, TEXT, WholeNumber
+
+if TYPE_CHECKING:
+    from storage.joining.register import ImportReport
 
 
 @main.group()
@@ -88,34 +92,89 @@ def import_() -> None:
 @click.option(
     "--compound", type=TEXT, required=True, help="Compound name (created on first import)."
 )
+@click.option(
+    "--sheet",
+    "sheets",
+    multiple=True,
+    help="XLSX: import only this sheet (repeat for several); by default every sheet.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what the import would change; write nothing.")
+@click.option(
+    "--retire-missing",
+    is_flag=True,
+    help="Retire the flats of the compound that the file leaves out (without it, such an "
+    "import is refused).",
+)
+@click.option(
+    "--retire-linked",
+    is_flag=True,
+    help="With --retire-missing: retire them even if residents are linked to them or they have "
+    "ballots (by default those are kept).",
+)
 @friendly
-def import_households(file: Path, compound: str) -> None:
+def import_households(
+    file: Path,
+    compound: str,
+    sheets: tuple[str, ...],
+    dry_run: bool,
+    retire_missing: bool,
+    retire_linked: bool,
+) -> None:
     """Import or update the household register (CSV or XLSX; columns in README.md).
 
-    Any bad row stops the import and nothing is written; every bad row is listed."""
-    from bot.documents.register_file import RegisterFileError, read_register_file
-    from storage.joining.register import ImportReport, import_register
-    from surveys.joining.register import RegisterError, parse_register
+    Any bad row stops the import and nothing is written; every bad row is listed. Flats the
+    file leaves out are retired only with --retire-missing; --dry-run shows the changes first."""
+    from bot.documents.register_file import RegisterFileError, read_register_file, sample_hint
+    from storage.joining.register import import_register
+    from surveys.joining.register import RegisterError, parse_register_sheets
 
+    if retire_linked and not retire_missing:
+        raise Failure("--retire-linked only goes with --retire-missing.")
     try:
-        flats = parse_register(*read_register_file(file))
+        flats = parse_register_sheets(read_register_file(file, sheets))
     except (RegisterFileError, RegisterError) as error:
-        raise Failure(f"Nothing was imported.\n{error}") from None
+        raise Failure(f"Nothing was imported.\n{error}\n{sample_hint()}") from None
 
     async def store(session: AsyncSession) -> ImportReport:
-        return await import_register(session, compound, flats)
+        report = await import_register(
+            session, compound, flats, retire_missing=retire_missing, retire_linked=retire_linked
+        )
+        if dry_run or (report.missing and not retire_missing):
+            raise _RolledBack(report)
+        return report
 
-    report = run(in_transaction(settings(), store))
+    try:
+        report = run(in_transaction(settings(), store))
+    except _RolledBack as rolled_back:
+        report = rolled_back.report
+        if not dry_run:
+            raise Failure(
+                f"Nothing was imported: {len(report.missing)} flats of {compound} are not in "
+                f"{file.name} and would be retired. See them with --dry-run; to retire them, "
+                "run again with --retire-missing."
+            ) from None
+        click.echo("Dry run: nothing was written. The import would do this:")
     click.echo(
         f"{compound}: {report.created} flats added, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.reactivated} back in the register, "
-        f"{report.retired} no longer listed."
+        f"{report.retired} retired."
     )
-    for flat in report.retired_with_residents:
-        click.echo(
-            f"  note: {flat.building} {flat.unit} {flat.room} is no longer listed but has "
-            f"{flat.residents} linked residents; they stay linked until you remove them."
-        )
+    for flat in report.missing:
+        place = f"{flat.building}/{flat.unit}/{flat.room}"
+        links = f"{flat.residents} linked residents, {flat.ballots} ballots"
+        if flat not in report.kept:
+            click.echo(f"  retired: {place}" + (f" ({links})" if flat.linked else ""))
+        elif retire_missing:
+            click.echo(f"  kept: {place} ({links}); --retire-linked retires it anyway")
+        else:
+            click.echo(f"  not in the file: {place} ({links})")
+
+
+class _RolledBack(Exception):
+    """Raised inside the import's transaction to undo it, with what it would have done."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
 
 
 @main.command("qr")
