@@ -181,6 +181,12 @@ class _RolledBack(Exception):
 @click.option("--compound", required=True, help="Compound name as imported.")
 @click.option("--building", help="Only this building.")
 @click.option("--unit", help="Only this unit (with --building).")
+@click.option(
+    "--room",
+    "flat",
+    help='One flat whose code was lost, as "3栋/2单元/501": a new code, and its old one '
+    "withdrawn (the unit's other codes stay as they are).",
+)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("qr-codes"), show_default=True)
 @click.option(
     "--max-uses",
@@ -203,6 +209,7 @@ def qr(
     compound: str,
     building: str | None,
     unit: str | None,
+    flat: str | None,
     out: Path,
     max_uses: int,
     expires_days: int | None,
@@ -212,16 +219,30 @@ def qr(
     from bot.app import build_i18n
     from bot.documents.join_posters import write_posters
     from storage.committee import compound_named
-    from storage.joining.codes import IssuedCode, issue_codes
+    from storage.joining.codes import IssuedCode, issue_codes, replace_flat_code
     from storage.models import utcnow
+    from storage.residents import flat_named
 
     config = settings()
     config.require("secret_key", "bot_username")
     assert config.secret_key is not None and config.bot_username is not None
+    if flat is not None and (building or unit):
+        raise Failure("--room names the flat in full; leave out --building and --unit.")
+    withdrawn: list[int] = []
 
     async def issue(session: AsyncSession) -> list[IssuedCode]:
         place = await compound_named(session, compound)
         expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+        if flat is not None:
+            new, old = await replace_flat_code(
+                session,
+                await flat_named(session, place.id, flat),
+                max_uses=max_uses,
+                expires_at=expires,
+                owner_verified=owner_verified,
+            )
+            withdrawn.extend(old)
+            return [new]
         return await issue_codes(
             session,
             place.id,
@@ -242,11 +263,37 @@ def qr(
         i18n=build_i18n(config.default_language),
     )
     click.echo(f"Issued {len(issued)} codes; {len(sheets)} printable sheets in {out}/.")
+    if flat is not None:
+        old = ", ".join(map(str, withdrawn)) or "none was in force"
+        click.echo(f"Withdrawn codes of {flat}: {old}.")
 
 
 @main.group()
 def codes() -> None:
     """Join codes already issued."""
+
+
+@codes.command("list")
+@click.option("--compound", required=True, help="Compound name as imported.")
+@click.option("--flat", help='Only this flat, as "3栋/2单元/501".')
+@friendly
+def codes_list(compound: str, flat: str | None) -> None:
+    """Every code by place: number, kind, place, uses, state."""
+    from storage.committee import compound_named
+    from storage.joining.codes import ListedCode, codes_of
+    from storage.residents import flat_named
+
+    async def listed(session: AsyncSession) -> list[ListedCode]:
+        place = await compound_named(session, compound)
+        household = await flat_named(session, place.id, flat) if flat else None
+        return await codes_of(session, place.id, household.id if household else None)
+
+    for item in run(in_transaction(settings(), listed)):
+        code = item.code
+        kind = f"{code.kind}, owner in person" if code.owner_verified else str(code.kind)
+        uses = f"{code.uses}/{code.max_uses}" if code.max_uses is not None else str(code.uses)
+        place = item.place or compound
+        click.echo(f"{code.id}\t{kind}\t{place}\tused {uses}\t{item.state}")
 
 
 @codes.command("revoke")
