@@ -229,9 +229,11 @@ def qr(
     if flat is not None and (building or unit):
         raise Failure("--room names the flat in full; leave out --building and --unit.")
     withdrawn: list[int] = []
+    printed: dict[str, str | None] = {}  # the compound's lines on the posters
 
     async def issue(session: AsyncSession) -> list[IssuedCode]:
         place = await compound_named(session, compound)
+        printed.update(contact=place.contact, install_hint=place.install_hint)
         expires = utcnow() + timedelta(days=expires_days) if expires_days else None
         if flat is not None:
             new, old = await replace_flat_code(
@@ -261,6 +263,7 @@ def qr(
         secret_key=config.secret_key,
         out=out,
         i18n=build_i18n(config.default_language),
+        **printed,
     )
     click.echo(f"Issued {len(issued)} codes; {len(sheets)} printable sheets in {out}/.")
     if flat is not None:
