@@ -1,7 +1,16 @@
 """The `linli` command line: set up the database, import the register, print QR posters,
 manage the committee and surveys, and run the bot. One module per command group."""
 
-from bot.cli import announcing, compounds, database, drives, joining, running, surveys
+from bot.cli import (
+    announcing,
+    compounds,
+    database,
+    drives,
+    joining,
+    residents,
+    running,
+    surveys,
+)
 from bot.cli.common import VERBOSE_LEVELS, main
 
 __all__ = [
@@ -12,6 +21,7 @@ __all__ = [
     "drives",
     "joining",
     "main",
+    "residents",
     "running",
     "surveys",
 ]
