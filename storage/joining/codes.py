@@ -119,20 +119,28 @@ async def issue_codes(
             .order_by(Household.floor, Household.room)
         )
         for flat in flats:
-            code = JoinCode(
-                compound_id=compound_id,
-                kind=CodeKind.FLAT,
-                building_id=each.building_id,
-                unit_id=each.id,
-                household_id=flat.id,
-                owner_verified=owner_verified,
-                max_uses=max_uses,
-                expires_at=expires_at,
+            code = _flat_code(
+                flat, max_uses=max_uses, expires_at=expires_at, owner_verified=owner_verified
             )
             issued.append(IssuedCode(code, each.building.name, each.name, flat.room))
     session.add_all(item.code for item in issued)
     await session.flush()
     return issued
+
+
+def _flat_code(
+    flat: Household, *, max_uses: int | None, expires_at: datetime | None, owner_verified: bool
+) -> JoinCode:
+    return JoinCode(
+        compound_id=flat.compound_id,
+        kind=CodeKind.FLAT,
+        building_id=flat.building_id,
+        unit_id=flat.unit_id,
+        household_id=flat.id,
+        owner_verified=owner_verified,
+        max_uses=max_uses,
+        expires_at=expires_at,
+    )
 
 
 async def replace_flat_code(
@@ -163,16 +171,7 @@ async def replace_flat_code(
         )
     )
     await revoke(session, withdrawn)
-    code = JoinCode(
-        compound_id=flat.compound_id,
-        kind=CodeKind.FLAT,
-        building_id=flat.building_id,
-        unit_id=flat.unit_id,
-        household_id=flat.id,
-        owner_verified=owner_verified,
-        max_uses=max_uses,
-        expires_at=expires_at,
-    )
+    code = _flat_code(flat, max_uses=max_uses, expires_at=expires_at, owner_verified=owner_verified)
     session.add(code)
     await session.flush()
     return IssuedCode(code, unit.building.name, unit.name, flat.room), withdrawn
