@@ -263,7 +263,8 @@ def qr(
         secret_key=config.secret_key,
         out=out,
         i18n=build_i18n(config.default_language),
-        **printed,
+        contact=printed["contact"],
+        install_hint=printed["install_hint"],
     )
     click.echo(f"Issued {len(issued)} codes; {len(sheets)} printable sheets in {out}/.")
     if flat is not None:

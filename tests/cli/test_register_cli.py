@@ -75,6 +75,8 @@ def test_a_partial_register_is_shown_first_and_retires_nothing_unasked(
     )
     assert count(database_url, Household) == 3 and retired(database_url) == 0
 
+    code, output = load("--retire-linked")
+    assert (code, output.strip()) == (2, "Error: --retire-linked only goes with --retire-missing.")
     code, output = load("--dry-run")
     assert code == 0
     assert output.splitlines() == [
