@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,6 +33,38 @@ def test_an_unreachable_bot_api_is_one_sentence(database_url: str, unused_tcp_po
         sentence = one_sentence(result.output)
         assert sentence.startswith(f"Cannot reach the Bot API at {api} (")
         assert sentence.endswith("); check LINLI_API_URL and the network.")
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    """A Bot API that refuses every token, as Telegram answers a revoked one."""
+
+    def do_POST(self) -> None:
+        body = json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"})
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join()
+
+
+def test_a_token_telegram_refuses_is_one_sentence(database_url: str, refusing_api: str) -> None:
+    result = linli(database_url, "run", LINLI_BOT_TOKEN=TOKEN, LINLI_API_URL=refusing_api)
+    assert result.exit_code == 2
+    assert one_sentence(result.output) == (
+        "Telegram does not accept LINLI_BOT_TOKEN; copy the token from @BotFather again."
+    )
 
 
 @pytest.mark.parametrize(
