@@ -8,14 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /src
-COPY pyproject.toml hatch_build.py README.md ./
+COPY requirements.lock pyproject.toml hatch_build.py README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY surveys ./surveys
 COPY storage ./storage
-# Building the wheel compiles the .po catalogues into .mo (hatch_build.py); the check fails
-# the build if a catalogue or the font is missing.
-RUN pip install . \
+# Every dependency at the version pinned in requirements.lock, the one the tests ran with (as a
+# constraint: the lock's dev tools are not installed). Building the wheel compiles the .po
+# catalogues into .mo (hatch_build.py); the check fails the build if a catalogue or the font
+# is missing.
+RUN PIP_CONSTRAINT=requirements.lock pip install . \
  && python -c "from bot.app import LOCALES; assert list(LOCALES.glob('*/LC_MESSAGES/linli.mo'))" \
  && python -c "from bot.documents.fonts import cjk_font_path; cjk_font_path()" \
  && rm -rf /src

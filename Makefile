@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test run webhook bench lint format messages clean
+.PHONY: install demo test run webhook bench lint format messages lock clean
 
 $(INSTALLED): pyproject.toml hatch_build.py $(wildcard bot/locales/*/LC_MESSAGES/*.po)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Linli needs Python 3.11 or newer")'
@@ -55,6 +55,12 @@ messages: $(INSTALLED)
 		-o bot/locales/linli.pot bot handlers
 	$(BIN)/pybabel update -D linli -i bot/locales/linli.pot -d bot/locales -w 100 \
 		--no-fuzzy-matching --ignore-obsolete
+
+# After changing dependencies in pyproject.toml: pin the environment's packages for the image.
+lock: $(INSTALLED)
+	{ echo "# Every package of Linli's environment (runtime and dev) at the version the tests ran with."; \
+	  echo "# The image installs Linli under these pins (Dockerfile). Regenerate with \`make lock\`."; \
+	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .hypothesis

@@ -138,9 +138,14 @@ class Linli:
         bot = build_bot(settings.bot_token, settings.api_url)
         linli = cls(settings, engine, sessions, bot, Dispatcher(), i18n)
         linli.dispatcher = build_dispatcher(sessions, i18n, settings, lambda: linli.outbox)
-        async with sessions() as session:
-            committee = await member_languages(session)
-        await register_menus(bot, i18n, committee)
+        try:
+            async with sessions() as session:
+                committee = await member_languages(session)
+            # The first call to the Bot API: an unreachable server or a refused token fails here.
+            await register_menus(bot, i18n, committee)
+        except BaseException:
+            await linli.close()
+            raise
         return linli
 
     async def close(self) -> None:

@@ -13,6 +13,7 @@ from surveys.complaints.rules import ComplaintLimits
 
 LANGUAGES = ("zh_CN", "en")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_LOOPBACK_HTTP = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)")
 _SECRET_HEADER = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Telegram's ceiling for bots with paid broadcasts; the free limit is about 30 per second.
 MAX_SEND_RATE = 1000
@@ -96,6 +97,17 @@ class Settings(BaseSettings):
         if value is not None and not _TOKEN.match(value):
             raise ValueError("it should look like 123456789:AA… as given by @BotFather")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        # Telegram posts updates only to HTTPS; plain HTTP is left to a Bot API server (or the
+        # sandbox) on this machine.
+        if value is None or value.startswith("https://") or _LOOPBACK_HTTP.match(value):
+            return value
+        raise ValueError(
+            "it must be an https:// address; Telegram delivers updates only over HTTPS"
+        )
 
     @field_validator("secret_key")
     @classmethod

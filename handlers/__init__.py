@@ -12,7 +12,7 @@ from handlers.drives import committee as drive_committee
 from handlers.drives import pledging as drives
 from handlers.drives.texts import amount_refused
 from handlers.general import common
-from handlers.joining import claims, join
+from handlers.joining import claims, flats, join
 from handlers.shared.filters import Sorry
 from handlers.shared.texts import refusal_text
 from handlers.surveys import answering, objections, results
@@ -31,6 +31,7 @@ def build_router() -> Router:
         common.build_group_router(),
         join.build_router(),
         claims.build_router(),
+        flats.build_router(),
         answering.build_router(),
         objections.build_router(),
         results.build_router(),

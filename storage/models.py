@@ -102,6 +102,10 @@ class Compound(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     # "22:00-07:30" or "off" (surveys.notice_times); None: the default, 21:30-08:00.
     quiet_hours: Mapped[str | None] = mapped_column(String(11))
+    # Printed on the compound's posters: how to reach the committee, and how to install
+    # Telegram (None: the default hint).
+    contact: Mapped[str | None] = mapped_column(String(200))
+    install_hint: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     buildings: Mapped[list[Building]] = relationship(back_populates="compound")

@@ -18,6 +18,7 @@ class Refusal(enum.Enum):
     ALREADY_CLAIMED = "already_claimed"
     NOT_COMMITTEE = "not_committee"
     ALREADY_DECIDED = "already_decided"
+    ALREADY_UNLINKED = "already_unlinked"  # unlinking a resident twice
     UNKNOWN_ANNOUNCEMENT = "unknown_announcement"  # not there, or a draft no longer written
     ANNOUNCEMENT_SENT = "announcement_sent"  # cancelling once every message went out
     ANNOUNCEMENT_CANCELLED = "announcement_cancelled"  # cancelling twice

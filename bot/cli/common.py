@@ -8,9 +8,11 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -62,7 +64,29 @@ def settings() -> Settings:
     return load_settings()
 
 
-async def on_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+def existing_database(settings: Settings, *, creating: bool = False) -> None:
+    """Stop before SQLite creates an empty database where a mistyped path points: a missing
+    folder always, a missing file unless the command is to create it (`linli db upgrade`)."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    if not path.parent.is_dir():
+        raise Failure(
+            f"LINLI_DATABASE_URL names {path}, but the folder {path.parent} does not exist; "
+            "check the path."
+        )
+    if not creating and not path.exists():
+        raise Failure(
+            f"There is no database at {path}; check LINLI_DATABASE_URL, or create it with "
+            "`linli db upgrade`."
+        )
+
+
+async def on_engine(
+    settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]], *, creating: bool = False
+) -> T:
+    existing_database(settings, creating=creating)
     engine = create_engine(settings.database_url)
     try:
         return await work(engine)

@@ -23,7 +23,7 @@ def db_upgrade() -> None:
         await migrate.upgrade(engine)
         return await migrate.current_revision(engine)
 
-    click.echo(f"Database is at revision {run(on_engine(settings(), upgrade))}.")
+    click.echo(f"Database is at revision {run(on_engine(settings(), upgrade, creating=True))}.")
 
 
 @db.command("current")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.cli.common import Failure, existing_database, friendly, main, on_engine, run, settings
 from bot.cli_types import WholeNumber
 from bot.settings import Settings
 from storage import migrate
@@ -20,23 +22,23 @@ from storage.db import session_factory
 if TYPE_CHECKING:
     from aiogram import Bot
 
+    from bot.app import Linli
     from bot.outbox_dispatcher import OutboxDispatcher
-
-
-from bot.cli.common import friendly, main, on_engine, run, settings
 
 
 @main.command("run")
 @friendly
 def run_polling() -> None:
     """Run the bot with long polling (no public address needed)."""
-    from bot.app import Linli
     from bot.polling import poll
 
+    config = settings()
+
     async def serve() -> None:
-        linli = await Linli.start(settings())
+        linli = await start(config)
         try:
-            await linli.bot.delete_webhook()
+            with bot_api_failures(config):
+                await linli.bot.delete_webhook()
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(poll(linli.bot, linli.dispatcher))
                 tasks.create_task(linli.send_outbox())
@@ -51,21 +53,51 @@ def run_polling() -> None:
 @friendly
 def run_webhook() -> None:
     """Run the bot as a webhook server (LINLI_WEBHOOK_URL, LINLI_WEBHOOK_SECRET)."""
-    from bot.app import Linli
     from bot.webhook import serve
 
+    config = settings()
+
     async def serve_forever() -> None:
-        linli = await Linli.start(settings())
-        servers = await serve(linli)
+        linli = await start(config)
         try:
-            async with asyncio.TaskGroup() as tasks:
-                tasks.create_task(linli.send_outbox())
-                tasks.create_task(linli.schedules().run())
+            with bot_api_failures(config):
+                servers = await serve(linli)
+            try:
+                async with asyncio.TaskGroup() as tasks:
+                    tasks.create_task(linli.send_outbox())
+                    tasks.create_task(linli.schedules().run())
+            finally:
+                await servers.cleanup()
         finally:
-            await servers.cleanup()
             await linli.close()
 
     run_until_stopped(serve_forever())
+
+
+async def start(config: Settings) -> Linli:
+    from bot.app import Linli
+
+    existing_database(config)
+    with bot_api_failures(config):
+        return await Linli.start(config)
+
+
+@contextmanager
+def bot_api_failures(config: Settings) -> Iterator[None]:
+    """An unreachable Bot API or a token Telegram refuses, told in one sentence."""
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
+    try:
+        yield
+    except TelegramNetworkError as error:
+        raise Failure(
+            f"Cannot reach the Bot API at {config.api_url} ({error.message}); check "
+            "LINLI_API_URL and the network."
+        ) from None
+    except TelegramUnauthorizedError:
+        raise Failure(
+            "Telegram does not accept LINLI_BOT_TOKEN; copy the token from @BotFather again."
+        ) from None
 
 
 @main.command("dispatch")

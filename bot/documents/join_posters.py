@@ -61,9 +61,13 @@ def write_posters(
     secret_key: str,
     out: Path,
     i18n: I18n,
+    contact: str | None = None,
+    install_hint: str | None = None,
 ) -> list[Path]:
     """Write every file into `out`: one PNG per code, an A4 sheet of flat codes per building,
-    one PDF of large posters for the shared codes, and codes.csv. Return the PDFs."""
+    one PDF of large posters for the shared codes, and codes.csv. Return the PDFs. The sheets
+    carry the committee's `contact` line, if any, and how to install Telegram: `install_hint`,
+    or by default a short hint in the deployment's language."""
     out.mkdir(parents=True, exist_ok=True)
     shared: list[PosterCode] = []
     flats_by_building: dict[str, list[PosterCode]] = defaultdict(list)
@@ -80,12 +84,25 @@ def write_posters(
             else:
                 shared.append(poster)
         instruction = _("Scan with the phone camera → open Telegram → tap Start")
+        notes = [
+            *([_("Committee contact: {contact}").format(contact=contact)] if contact else []),
+            install_hint
+            or _(
+                "How to install Telegram: search for Telegram in your phone's app store, "
+                "install it, sign up with your phone number, then scan the code."
+            ),
+        ]
         sheets = []
         if shared:
             heading = _("{compound}: join Linli").format(compound=compound)
             sheets.append(
                 write_sheet(
-                    shared, out / "shared-posters.pdf", heading, large=True, instruction=instruction
+                    shared,
+                    out / "shared-posters.pdf",
+                    heading,
+                    large=True,
+                    instruction=instruction,
+                    notes=notes,
                 )
             )
         for building, posters in flats_by_building.items():
@@ -93,7 +110,7 @@ def write_posters(
                 compound=compound, building=building_label(building)
             )
             path = out / _file_name("flats", building)
-            sheets.append(write_sheet(posters, path, heading, instruction=instruction))
+            sheets.append(write_sheet(posters, path, heading, instruction=instruction, notes=notes))
         write_pngs(
             [*shared, *(p for group in flats_by_building.values() for p in group)], out / "png"
         )

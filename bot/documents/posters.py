@@ -81,16 +81,31 @@ class _Layout:
     heading_pt: float
     # At least 12 pt: elderly residents must read the instruction at arm's length.
     instruction_pt: float
+    note_pt: float  # the contact line and the install hint; 12 pt at least, as above
     title_pt: float
     subtitle_pt: float
     padding_mm: float
 
 
 _GRID = _Layout(
-    columns=2, rows=3, heading_pt=20, instruction_pt=14, title_pt=14, subtitle_pt=10, padding_mm=4
+    columns=2,
+    rows=3,
+    heading_pt=20,
+    instruction_pt=14,
+    note_pt=12,
+    title_pt=14,
+    subtitle_pt=10,
+    padding_mm=4,
 )
 _LARGE = _Layout(
-    columns=1, rows=1, heading_pt=28, instruction_pt=20, title_pt=32, subtitle_pt=16, padding_mm=8
+    columns=1,
+    rows=1,
+    heading_pt=28,
+    instruction_pt=20,
+    note_pt=16,
+    title_pt=32,
+    subtitle_pt=16,
+    padding_mm=8,
 )
 _PAGE_MARGIN_MM = 12
 
@@ -102,9 +117,11 @@ def write_sheet(
     *,
     large: bool = False,
     instruction: str = DEFAULT_INSTRUCTION,
+    notes: Sequence[str] = (),
     created: datetime | None = None,
 ) -> Path:
-    """Write an A4 PDF of codes under heading and instruction on every page.
+    """Write an A4 PDF of codes under heading, instruction and notes (the committee's contact,
+    how to install Telegram) on every page.
 
     By default six codes a page, with dashed cut lines between them; large=True prints one
     code a page, for a shared unit, building or compound code posted at the entrance. A fixed
@@ -121,7 +138,7 @@ def write_sheet(
         pdf.set_creation_date(created)
     per_page = layout.columns * layout.rows
     for start in range(0, len(codes), per_page):
-        _draw_page(pdf, codes[start : start + per_page], layout, heading, instruction)
+        _draw_page(pdf, codes[start : start + per_page], layout, heading, instruction, notes)
     path = Path(path)
     pdf.output(str(path))
     return path
@@ -184,10 +201,16 @@ def _fitted_pil_font(text: str, largest: int, room: int) -> ImageFont.FreeTypeFo
 
 
 def _draw_page(
-    pdf: FPDF, codes: Sequence[PosterCode], layout: _Layout, heading: str, instruction: str
+    pdf: FPDF,
+    codes: Sequence[PosterCode],
+    layout: _Layout,
+    heading: str,
+    instruction: str,
+    notes: Sequence[str],
 ) -> None:
     pdf.add_page()
-    for text, size in ((heading, layout.heading_pt), (instruction, layout.instruction_pt)):
+    lines = [(heading, layout.heading_pt), (instruction, layout.instruction_pt)]
+    for text, size in [*lines, *((note, layout.note_pt) for note in notes)]:
         pdf.set_font(_FONT, size=size)
         pdf.multi_cell(
             0,

@@ -42,6 +42,8 @@ async def show_help(
             "",
             _("For the committee:"),
             _("/pending — requests to join, and owners to confirm"),
+            _("/flat [BUILDING or FLAT] — flats nobody has joined; who is linked to a flat"),
+            _("/unlink FLAT — unlink a resident who moved out or was approved by mistake"),
             _("/surveys — surveys and votes, with turnout"),
             _("/tally N — the result of survey N, with a chart"),
             _("/export N — the spreadsheet of survey N"),

@@ -30,3 +30,9 @@ class DecideClaim(CallbackData, prefix="cd"):
 
     membership_id: int
     approve: bool
+
+
+class UnlinkResident(CallbackData, prefix="ul"):
+    """A committee member ends a resident's link to a flat (moved out, approved by mistake)."""
+
+    membership_id: int

@@ -69,6 +69,7 @@ def refusal_text(reason: Refusal) -> str:
         ),
         Refusal.NOT_COMMITTEE: _("Only the compound's committee members can do this."),
         Refusal.ALREADY_DECIDED: _("Another committee member has already decided this request."),
+        Refusal.ALREADY_UNLINKED: _("This resident is no longer linked to this flat."),
         Refusal.UNKNOWN_ANNOUNCEMENT: _(
             "There is no such announcement, or it is no longer being written. "
             "Send /announce to start one."

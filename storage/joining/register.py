@@ -1,8 +1,11 @@
 """Importing a compound's household register: the register's flats become the households.
 
 A flat is matched to its household by building name, unit name and room. A matched
-household is updated in place, keeping its id so that residents linked to it stay linked;
-a household the register no longer lists is retired, never deleted. The work is a fixed
+household is updated in place, keeping its id so that residents linked to it stay linked.
+A household the register no longer lists is retired, never deleted, and only when the caller
+asks for it: a partial register (one new building) must not retire the rest of the compound.
+A missing flat that residents are linked to, or that has ballots, is kept unless the caller
+insists; the report lists every missing flat so that the operator sees it. The work is a fixed
 number of bulk statements whatever the size of the compound; the caller owns the
 transaction and commits or rolls back."""
 
@@ -25,6 +28,7 @@ from storage.models import (
     Unit,
     utcnow,
 )
+from storage.surveys.models import Ballot
 from surveys.joining.register import RegisterFlat
 
 FlatKey = tuple[str, str, str]  # building, unit, room
@@ -32,26 +36,33 @@ UnitKey = tuple[str, str]  # building, unit
 
 
 @dataclass(frozen=True)
-class RetiredFlat:
-    """A flat the register no longer lists while residents are still linked to it."""
+class MissingFlat:
+    """A current flat of the compound that the register does not list."""
 
     building: str
     unit: str
     room: str
     residents: int  # memberships pending or active
+    ballots: int  # in any survey
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.residents or self.ballots)
 
 
 @dataclass
 class ImportReport:
     """What the import did. created + updated + unchanged + reactivated = flats in the register;
-    a reactivated flat also takes the register's floor, area and owner."""
+    a reactivated flat also takes the register's floor, area and owner. `missing` lists every
+    current flat the register leaves out; `retired` of them were retired, `kept` were not."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     retired: int = 0
     reactivated: int = 0
-    retired_with_residents: list[RetiredFlat] = field(default_factory=list)
+    missing: list[MissingFlat] = field(default_factory=list)
+    kept: list[MissingFlat] = field(default_factory=list)
 
 
 # What a re-import can change in a household; RegisterFlat has fields of the same names.
@@ -66,8 +77,15 @@ class _Stored:
 
 
 async def import_register(
-    session: AsyncSession, compound_name: str, flats: Sequence[RegisterFlat]
+    session: AsyncSession,
+    compound_name: str,
+    flats: Sequence[RegisterFlat],
+    *,
+    retire_missing: bool = False,
+    retire_linked: bool = False,
 ) -> ImportReport:
+    """Import the register. `retire_missing`: retire the current flats it leaves out, except
+    those with linked residents or ballots unless `retire_linked` too."""
     if not flats:
         raise ValueError("an empty register would retire every flat of the compound")
     compound_id = await _compound_id(session, compound_name)
@@ -106,18 +124,23 @@ async def import_register(
         await session.execute(insert(Household), new)
     if changed:
         await session.execute(update(Household), changed)
-    if gone:
-        now = utcnow()
-        await session.execute(
-            update(Household), [{"id": h.id, "retired_at": now} for h in gone.values()]
+    if not gone:
+        return report
+    residents = await _residents_by_household(session, compound_id)
+    ballots = await _ballots_by_household(session, compound_id)
+    retiring = []
+    for key, household in sorted(gone.items()):
+        missing = MissingFlat(
+            *key, residents=residents.get(household.id, 0), ballots=ballots.get(household.id, 0)
         )
-        report.retired = len(gone)
-        residents = await _residents_by_household(session, compound_id)
-        report.retired_with_residents = [
-            RetiredFlat(*key, residents=residents[household.id])
-            for key, household in sorted(gone.items())
-            if household.id in residents
-        ]
+        report.missing.append(missing)
+        if retire_missing and (retire_linked or not missing.linked):
+            retiring.append({"id": household.id, "retired_at": utcnow()})
+        else:
+            report.kept.append(missing)
+    if retiring:
+        await session.execute(update(Household), retiring)
+    report.retired = len(retiring)
     return report
 
 
@@ -200,3 +223,14 @@ async def _residents_by_household(session: AsyncSession, compound_id: int) -> di
         .group_by(Membership.household_id)
     )
     return dict(rows.all())
+
+
+async def _ballots_by_household(session: AsyncSession, compound_id: int) -> dict[int, int]:
+    """Ballots of any survey per household of the compound, for households that have any."""
+    rows = await session.execute(
+        select(Ballot.household_id, func.count())
+        .join(Household, Household.id == Ballot.household_id)
+        .where(Household.compound_id == compound_id)
+        .group_by(Ballot.household_id)
+    )
+    return {household_id: count for household_id, count in rows.all()}

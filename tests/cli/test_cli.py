@@ -138,6 +138,7 @@ def test_bad_settings_stop_with_one_sentence(database_url: str) -> None:
 
 
 def test_an_unmigrated_database_says_what_to_run(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # a database file without tables
     empty = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     result = linli(empty, "run", LINLI_BOT_TOKEN="1:abc")
     assert result.exit_code == 2 and "run `linli db upgrade`" in result.output

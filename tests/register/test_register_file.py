@@ -16,6 +16,11 @@ FLATS = [
 ]
 
 
+def one_sheet(path: Path) -> tuple[RegisterRow, list[RegisterRow]]:
+    [sheet] = read_register_file(path)
+    return sheet.rows[0], list(sheet.rows[1:])
+
+
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
@@ -24,7 +29,7 @@ def write(path: Path, data: bytes) -> Path:
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
 def test_utf8_csv_with_or_without_bom(tmp_path: Path, encoding: str) -> None:
     path = write(tmp_path / "register.csv", ENGLISH_CSV.encode(encoding))
-    header, rows = read_register_file(path)
+    header, rows = one_sheet(path)
     assert header == RegisterRow(1, ["building", "unit", "floor", "room", "area"])
     assert parse_register(header, rows) == FLATS
 
@@ -38,7 +43,7 @@ def test_gb18030_csv_with_chinese_headers(tmp_path: Path) -> None:
     data = "\r\n".join(rows).encode("gb18030")
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")  # the fallback is really taken
-    header, rows = read_register_file(write(tmp_path / "名册.CSV", data))
+    header, rows = one_sheet(write(tmp_path / "名册.CSV", data))
     assert parse_register(header, rows) == [
         RegisterFlat("3栋", "2单元", 5, "501", Decimal("89.37"), None, False),
         RegisterFlat("3栋", "2单元", 5, "502", Decimal("65.10"), None, True),
@@ -49,7 +54,7 @@ def test_csv_line_numbers_count_blank_lines_and_multiline_cells(tmp_path: Path) 
     text = (
         '\nbuilding,unit,floor,room,area\n\n1栋,"1\n单元",1,101,89.37\n, , ,,\n1栋,1单元,1,102,70\n'
     )
-    header, rows = read_register_file(write(tmp_path / "register.csv", text.encode()))
+    header, rows = one_sheet(write(tmp_path / "register.csv", text.encode()))
     assert header.line == 2
     assert [row.line for row in rows] == [4, 7]
     assert rows[0].cells[1] == "1\n单元"
@@ -58,7 +63,7 @@ def test_csv_line_numbers_count_blank_lines_and_multiline_cells(tmp_path: Path) 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
 def test_semicolon_and_tab_delimiters(tmp_path: Path, delimiter: str) -> None:
     text = ENGLISH_CSV.replace(",", delimiter)
-    header, rows = read_register_file(write(tmp_path / "register.csv", text.encode()))
+    header, rows = one_sheet(write(tmp_path / "register.csv", text.encode()))
     assert parse_register(header, rows) == FLATS
 
 
@@ -73,7 +78,7 @@ def test_xlsx_numbers_become_text_without_float_artefacts(tmp_path: Path) -> Non
     sheet.append(["3栋", 1, 7, 701, 100.0, False])
     workbook.save(tmp_path / "register.xlsx")
 
-    header, rows = read_register_file(tmp_path / "register.xlsx")
+    header, rows = one_sheet(tmp_path / "register.xlsx")
     assert header.line == 1
     assert [(row.line, list(row.cells)) for row in rows] == [
         (2, ["3栋", "1", "5", "501", "89.37"]),

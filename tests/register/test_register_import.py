@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.documents.register_file import read_register_file
-from storage.joining.register import ImportReport, RetiredFlat, import_register
+from storage.joining.register import ImportReport, MissingFlat, import_register
 from storage.models import (
     Base,
     Building,
@@ -22,7 +22,8 @@ from storage.models import (
     Unit,
     Verification,
 )
-from surveys.joining.register import RegisterError, RegisterFlat, parse_register
+from storage.surveys.models import Ballot, ScopeKind, Survey
+from surveys.joining.register import RegisterError, RegisterFlat, parse_register_sheets
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -41,9 +42,9 @@ REGISTER = [
 ]
 
 
-async def imported(sessions: Sessions, flats: list[RegisterFlat]) -> ImportReport:
+async def imported(sessions: Sessions, flats: list[RegisterFlat], **retire: bool) -> ImportReport:
     async with sessions.begin() as session:
-        return await import_register(session, "幸福里", flats)
+        return await import_register(session, "幸福里", flats, **retire)
 
 
 async def households(sessions: Sessions) -> dict[tuple[str, str, str], Household]:
@@ -113,20 +114,15 @@ async def test_reimport_updates_creates_and_retires_exactly_what_changed(
     before = await households(sessions)
     changed_key, missing_key = REGISTER[0].key, REGISTER[2].key
     on_changed = await link_resident(sessions, before[changed_key].id)
-    await link_resident(sessions, before[missing_key].id)
     await link_resident(sessions, before[missing_key].id, MembershipStatus.REJECTED)
 
     new_flat = flat("2栋", "2单元", "301")
     again = [replace(REGISTER[0], area=Decimal("90.01")), REGISTER[1], *REGISTER[3:], new_flat]
-    report = await imported(sessions, again)
+    report = await imported(sessions, again, retire_missing=True)
 
-    assert report == ImportReport(
-        created=1,
-        updated=1,
-        unchanged=4,
-        retired=1,
-        retired_with_residents=[RetiredFlat("1栋", "2单元", "101", residents=1)],
-    )
+    # A rejected claim is no link: the flat is retired.
+    missing = MissingFlat("1栋", "2单元", "101", residents=0, ballots=0)
+    assert report == ImportReport(created=1, updated=1, unchanged=4, retired=1, missing=[missing])
     after = await households(sessions)
     assert after[changed_key].id == before[changed_key].id
     assert after[changed_key].area == Decimal("90.01")
@@ -142,10 +138,52 @@ async def test_reimport_updates_creates_and_retires_exactly_what_changed(
     assert membership.household_id == before[changed_key].id
 
 
+async def test_a_partial_register_retires_nothing_unless_asked(sessions: Sessions) -> None:
+    await imported(sessions, REGISTER)
+    report = await imported(sessions, REGISTER[3:])
+    assert (report.unchanged, report.retired, len(report.missing)) == (3, 0, 3)
+    assert report.kept == report.missing
+    assert all(h.retired_at is None for h in (await households(sessions)).values())
+
+
+async def test_flats_with_residents_or_ballots_are_kept_unless_forced(sessions: Sessions) -> None:
+    await imported(sessions, REGISTER)
+    stored = await households(sessions)
+    await link_resident(sessions, stored[REGISTER[0].key].id)
+    await link_resident(sessions, stored[REGISTER[1].key].id, MembershipStatus.PENDING)
+    async with sessions.begin() as session:
+        [[compound_id]] = (await session.execute(select(Compound.id))).all()
+        survey = Survey(
+            compound_id=compound_id, definition="", title="t", scope_kind=ScopeKind.COMPOUND
+        )
+        resident = Resident(telegram_id=999)
+        session.add_all([survey, resident])
+        await session.flush()
+        ballot = Ballot(
+            survey_id=survey.id,
+            respondent=f"h:{stored[REGISTER[2].key].id}",
+            household_id=stored[REGISTER[2].key].id,
+            resident_id=resident.id,
+        )
+        session.add(ballot)
+
+    report = await imported(sessions, REGISTER[3:], retire_missing=True)
+    assert report.retired == 0
+    assert report.kept == [
+        MissingFlat("1栋", "1单元", "101", residents=1, ballots=0),
+        MissingFlat("1栋", "1单元", "102", residents=1, ballots=0),
+        MissingFlat("1栋", "2单元", "101", residents=0, ballots=1),
+    ]
+    forced = await imported(sessions, REGISTER[3:], retire_missing=True, retire_linked=True)
+    assert (forced.retired, forced.kept) == (3, [])
+    retired = [key for key, h in (await households(sessions)).items() if h.retired_at]
+    assert sorted(retired) == sorted(flat.key for flat in REGISTER[:3])
+
+
 async def test_a_flat_that_reappears_is_reactivated_in_place(sessions: Sessions) -> None:
     await imported(sessions, REGISTER)
     first_id = (await households(sessions))[REGISTER[5].key].id
-    await imported(sessions, REGISTER[:5])
+    await imported(sessions, REGISTER[:5], retire_missing=True)
 
     back = replace(REGISTER[5], developer_held=False, owner_key="P-10")
     assert await imported(sessions, [*REGISTER[:5], back]) == ImportReport(
@@ -155,14 +193,14 @@ async def test_a_flat_that_reappears_is_reactivated_in_place(sessions: Sessions)
     assert (household.id, household.retired_at) == (first_id, None)
     assert (household.owner_key, household.developer_held) == ("P-10", False)
     # Already retired and still absent: neither retired again nor counted.
-    await imported(sessions, REGISTER[:5])
-    assert (await imported(sessions, REGISTER[:5])).retired == 0
+    await imported(sessions, REGISTER[:5], retire_missing=True)
+    assert (await imported(sessions, REGISTER[:5], retire_missing=True)).retired == 0
 
 
 async def test_other_compounds_are_left_alone(sessions: Sessions) -> None:
     async with sessions.begin() as session:
         await import_register(session, "向阳小区", REGISTER)
-    await imported(sessions, REGISTER[:1])
+    await imported(sessions, REGISTER[:1], retire_missing=True)
     async with sessions() as session:
         other = await session.scalar(select(Compound.id).where(Compound.name == "向阳小区"))
         retired = await session.scalar(
@@ -185,7 +223,9 @@ async def test_a_malformed_register_writes_nothing(sessions: Sessions, tmp_path:
 
     with pytest.raises(RegisterError):
         async with sessions.begin() as session:  # as the import command runs it
-            await import_register(session, "幸福里", parse_register(*read_register_file(path)))
+            await import_register(
+                session, "幸福里", parse_register_sheets(read_register_file(path))
+            )
 
     assert await row_counts(sessions) == before
 
@@ -214,6 +254,6 @@ async def test_control_characters_in_a_register_file_are_removed_before_storing(
         "楼栋,单元,楼层,房号,面积,业主编号\n9栋\x00,1单元\x1b,1,101\x07,89.37,A\x001\n".encode()
     )
     async with sessions.begin() as session:
-        await import_register(session, "幸福里", parse_register(*read_register_file(path)))
+        await import_register(session, "幸福里", parse_register_sheets(read_register_file(path)))
     [(place, flat)] = (await households(sessions)).items()
     assert place == ("9栋", "1单元", "101") and flat.owner_key == "A1"

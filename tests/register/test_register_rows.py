@@ -8,8 +8,10 @@ from surveys.joining.register import (
     RegisterError,
     RegisterFlat,
     RegisterRow,
+    RegisterSheet,
     RowProblem,
     parse_register,
+    parse_register_sheets,
 )
 
 ENGLISH = ["building", "unit", "floor", "room", "area", "owner", "developer_held"]
@@ -194,3 +196,66 @@ def test_control_characters_are_removed_from_every_cell() -> None:
 def test_a_floor_is_ascii_digits_within_the_building(floor: str) -> None:
     [problem] = problems([["3栋", "1单元", floor, "501", "89.37", "", ""]])
     assert problem.column == "floor"
+
+
+def test_the_names_committees_use_for_columns() -> None:
+    header = ["楼号", "单元号", "所在楼层", "门牌号", "面积（㎡）", "产权证号", "开发商持有"]
+    assert parse([["3栋", "2单元", "5", "501", "89.37", "X-1", ""]], header) == [
+        RegisterFlat("3栋", "2单元", 5, "501", Decimal("89.37"), "X-1", False)
+    ]
+    for building, area in (
+        ("楼幢", "建筑面积"),
+        ("楼栋", "建筑面积（平方米）"),
+        ("楼栋", "面积(m²)"),
+    ):
+        header = [building, "单元", "楼层", "房号", area]
+        assert parse([["3栋", "2单元", "5", "501", "89.37"]], header)[0].area == Decimal("89.37")
+
+
+def test_errors_show_the_column_as_the_committee_typed_it() -> None:
+    header = ["楼号", "单元", "楼层", "门牌号", "建筑面积（㎡）", "业主姓名"]
+    found = problems([["3栋", "2单元", "5", "501", "八十"]], header)
+    assert [(p.line, p.column) for p in found] == [(1, "业主姓名")]
+    assert "building/楼栋/楼号/楼幢" in found[0].reason  # every accepted name is listed
+    found = problems([["3栋", "2单元", "5", "501", "八十"]], header[:5])
+    assert [str(p) for p in found] == [
+        'line 2, column 建筑面积（㎡）: "八十" is not an area in m² such as 89.37'
+    ]
+
+
+def test_title_rows_above_the_header_and_several_sheets() -> None:
+    first = RegisterSheet(
+        "1号楼",
+        [
+            RegisterRow(1, ["幸福里 住户名册", "", ""]),
+            RegisterRow(2, ["制表：业委会"]),
+            RegisterRow(3, ["楼号", "单元", "楼层", "门牌号", "面积"]),
+            RegisterRow(4, ["1号楼", "1单元", "1", "101", "80"]),
+        ],
+    )
+    second = RegisterSheet(
+        "2号楼",
+        [
+            RegisterRow(1, ["building", "unit", "floor", "room", "area"]),
+            RegisterRow(2, ["2号楼", "1单元", "1", "101", "70"]),
+            RegisterRow(3, ["1号楼", "1单元", "1", "101", "x"]),
+        ],
+    )
+    with pytest.raises(RegisterError) as caught:
+        parse_register_sheets([first, second])
+    assert [str(p) for p in caught.value.problems] == [
+        'sheet 2号楼, line 3, column area: "x" is not an area in m² such as 89.37'
+    ]
+    second = RegisterSheet(
+        "2号楼", [*second.rows[:2], RegisterRow(3, ["1号楼", "1单元", "1", "101", "75"])]
+    )
+    with pytest.raises(RegisterError) as caught:
+        parse_register_sheets([first, second])
+    assert str(caught.value.problems[0]).endswith(
+        "flat 1号楼/1单元/101 is listed twice, on sheet 1号楼 line 4 and sheet 2号楼 line 3"
+    )
+    flats = parse_register_sheets([first, RegisterSheet("2号楼", second.rows[:2])])
+    assert [(flat.building, flat.area) for flat in flats] == [
+        ("1号楼", Decimal("80.00")),
+        ("2号楼", Decimal("70.00")),
+    ]

@@ -26,6 +26,8 @@ class Row:
 
 COMMANDS = [
     Row("/pending", shows="王大爷"),
+    Row("/flat 1栋/2单元/101", shows="王大爷"),
+    Row("/unlink 1栋/2单元/101", shows="王大爷"),
     Row("/surveys", shows="#{survey} "),
     Row("/tally {survey}"),
     Row("/export {survey}", shows=".xlsx"),
@@ -44,7 +46,14 @@ COMMANDS = [
     Row("/publish {survey}"),
 ]
 # A claim, and an owner linked by a plain flat code whose ownership waits for confirmation.
-BUTTONS = ["cd:{claim}:1", "cd:{claim}:0", "cd:{owner}:1", "cd:{owner}:0", "ap:{compound}:0:0:1"]
+BUTTONS = [
+    "cd:{claim}:1",
+    "cd:{claim}:0",
+    "cd:{owner}:1",
+    "cd:{owner}:0",
+    "ap:{compound}:0:0:1",
+    "ul:{owner}",
+]
 RESIDENT_COMMANDS = {"start", "me", "lang", "help", "complaint", "cancel", "drives", "results"}
 
 
