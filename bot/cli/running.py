@@ -68,6 +68,35 @@ def run_webhook() -> None:
     run_until_stopped(serve_forever())
 
 
+@main.command("web")
+@friendly
+def run_web() -> None:
+    """Serve the web pages (LINLI_WEB_HOST, LINLI_WEB_PORT) beside a bot run by polling.
+
+    `linli webhook` serves them already, on the webhook's port."""
+    from aiohttp import web
+
+    from bot.app import build_i18n
+    from bot.web import web_server
+    from bot.web.site import Site
+
+    config = settings()
+    config.require("bot_token", "secret_key", "web_url")
+
+    async def serve(engine: AsyncEngine) -> None:
+        await migrate.ensure_current(engine)
+        site = Site(session_factory(engine), build_i18n(config.default_language), config)
+        runner = web.AppRunner(web_server(site))
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, config.web_host, config.web_port).start()
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    run_until_stopped(on_engine(config, serve))
+
+
 @main.command("dispatch")
 @click.option(
     "--lease",

@@ -48,19 +48,24 @@ def _flat_order(flat: FlatOfScope) -> tuple[Any, ...]:
     return (natural_key(flat.building), natural_key(flat.unit), flat.floor, natural_key(flat.room))
 
 
-async def non_respondents(session: AsyncSession, survey: Survey) -> list[FlatOfScope]:
-    """The eligible flats without a submitted ballot, for the committee's door knocking."""
+async def doors(session: AsyncSession, survey: Survey) -> list[tuple[FlatOfScope, bool]]:
+    """Every eligible flat in place order, with whether it has answered (a submitted ballot):
+    the committee's door-to-door view."""
+    answered = flat_answered(survey, definition_of(survey.definition))
     rows = await session.execute(
-        select(*_place_columns())
+        select(*_place_columns(), answered)
         .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
         .join(Building, Building.id == Household.building_id)
         .join(Unit, Unit.id == Household.unit_id)
-        .where(
-            EligibleFlat.survey_id == survey.id,
-            ~flat_answered(survey, definition_of(survey.definition)),
-        )
+        .where(EligibleFlat.survey_id == survey.id)
     )
-    return sorted((FlatOfScope(*row) for row in rows), key=_flat_order)
+    flats = [(FlatOfScope(*row[:-1]), bool(row[-1])) for row in rows]
+    return sorted(flats, key=lambda flat: _flat_order(flat[0]))
+
+
+async def non_respondents(session: AsyncSession, survey: Survey) -> list[FlatOfScope]:
+    """The eligible flats without a submitted ballot, for the committee's door knocking."""
+    return [flat for flat, answered in await doors(session, survey) if not answered]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,83 @@
+"""Signing in to the web pages: from a Mini App launch and from a one-time link, and every
+way in that must be refused."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.async_api import Page
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Linli
+from bot.sandbox import Resident, SandboxClient
+from storage.committee import add_member, compound_named
+from storage.joining.register import import_register
+from tests.bot.conftest import Codes, join_flat, small_register
+from tests.bot.surveying import open_vote
+from tests.web.conftest import init_data, launch, link_of, open_link, pages_url
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def test_a_member_signs_in_from_telegram_and_sees_the_compounds_votes(
+    linli: Linli, committee: Resident, page: Page, sessions: Sessions
+) -> None:
+    survey = await open_vote(sessions)
+    await launch(page, linli, init_data(committee.id))
+    await page.get_by_role("link", name="改造方案表决").click()
+    await page.wait_for_url(f"**/web/surveys/{survey}")
+    assert "0 / 24" in await page.inner_text("body") or "0" in await page.inner_text("#answered")
+
+
+async def test_stale_replayed_and_forged_launches_are_refused(
+    linli: Linli, committee: Resident, page: Page
+) -> None:
+    stale = init_data(committee.id, auth_date=int(time.time()) - 3600)
+    await launch(page, linli, stale)
+    assert "打开太久" in await page.inner_text(".refused")
+
+    fresh = init_data(committee.id)
+    await launch(page, linli, fresh)
+    assert await page.locator(".refused").count() == 0
+    await page.context.clear_cookies()
+    await launch(page, linli, fresh)  # the same launch again: a replay
+    assert "已经用过" in await page.inner_text(".refused")
+
+    await launch(page, linli, init_data(committee.id, token="654321:another-bot-token"))
+    assert "无效" in await page.inner_text(".refused")
+
+
+async def test_a_one_time_link_signs_in_once(linli: Linli, committee: Resident, page: Page) -> None:
+    link = await link_of(committee)
+    await open_link(page, link)
+    assert "投票" in await page.inner_text("h1") or await page.locator("table.surveys").count()
+
+    await page.context.clear_cookies()
+    await open_link(page, link)
+    assert "已经用过" in await page.inner_text(".refused")
+
+
+async def test_a_resident_and_another_compounds_member_are_refused_a_vote(
+    linli: Linli, client: SandboxClient, codes: Codes, page: Page, sessions: Sessions
+) -> None:
+    survey = await open_vote(sessions)
+    owner = await client.resident("王先生")
+    await join_flat(owner, codes.flats["1栋/1单元/101"])
+    await launch(page, linli, init_data(owner.id))
+    response = await page.goto(f"{pages_url(linli)}/surveys/{survey}")
+    assert response is not None and response.status == 403
+    assert "只有本小区居委会成员" in await page.inner_text(".refused")
+
+    elsewhere = await client.resident("别的主任")
+    async with sessions() as session, session.begin():
+        await import_register(session, "和平里", small_register())
+        await add_member(session, await compound_named(session, "和平里"), elsewhere.id)
+    await elsewhere.send("/start")
+    await elsewhere.next_message()
+    await page.context.clear_cookies()
+    await launch(page, linli, init_data(elsewhere.id))
+    response = await page.goto(f"{pages_url(linli)}/surveys/{survey}")
+    assert response is not None and response.status == 403
+    assert "只有本小区居委会成员" in await page.inner_text(".refused")
+    response = await page.goto(f"{pages_url(linli)}/surveys/{survey}/figures.json")
+    assert response is not None and response.status == 403
