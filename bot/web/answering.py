@@ -70,8 +70,8 @@ def _as_form(question: Question, value: object) -> list[str]:
         return []
     if isinstance(question, MultipleChoice) and isinstance(value, frozenset):
         return [option for option in question.option_ids if option in value]
-    if isinstance(value, tuple):
-        return list(value)
+    if isinstance(value, tuple | list):  # a ranking's answer, or what a form posted
+        return [str(each) for each in value]
     return [str(value)]
 
 

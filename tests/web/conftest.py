@@ -22,7 +22,14 @@ from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Resident, Sandbox
 from bot.web import web_server
 from bot.web.site import Site
-from tests.bot.conftest import BOT_TOKEN, Codes, bot_settings, codes, committee  # noqa: F401
+from tests.bot.conftest import (  # noqa: F401  (fixtures)
+    BOT_TOKEN,
+    Codes,
+    bot_settings,
+    bot_username,
+    codes,
+    committee,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

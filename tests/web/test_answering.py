@@ -1,0 +1,88 @@
+"""A resident starts a survey in the chat and finishes it on the page, at phone width; the
+chat's receipt and the tally agree with what the page recorded."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Linli
+from bot.sandbox import SandboxClient
+from storage.surveys.models import Survey
+from storage.surveys.tallies import tally_survey
+from surveys.voting.results import ChoiceResult
+from tests.bot.conftest import Codes
+from tests.bot.surveying import open_vote, owners
+from tests.web.conftest import SCREENSHOTS, init_data, launch, pages_url
+
+Sessions = async_sessionmaker[AsyncSession]
+SURVEY = """kind: opinion
+title: 加装电梯意见征询
+description: 电梯方案：北侧加装，每户分摊约一万元。
+questions:
+  - id: lift
+    type: single
+    text: 是否支持加装电梯？
+    options: [{id: pro, text: 支持}, {id: con, text: 不支持}]
+  - id: why
+    type: text
+    text: 请说明不支持的原因
+    show_if: {question: lift, answer: con}
+  - id: parts
+    type: multiple
+    text: 希望改造哪些部分？
+    options: [{id: roof, text: 屋顶}, {id: pipes, text: 管道}, {id: paint, text: 外墙}]
+  - id: floors
+    type: number
+    text: 您家住几楼？
+    min: 1
+    max: 30
+  - id: score
+    type: rating
+    text: 您对目前的物业打几分？
+"""
+
+
+async def test_a_survey_started_in_the_chat_is_finished_on_the_page(
+    linli: Linli, client: SandboxClient, codes: Codes, page: Page, sessions: Sessions
+) -> None:
+    (owner,) = await owners(client, codes, ["1栋/1单元/301"])
+    survey = await open_vote(sessions, definition=SURVEY)
+    notice = await owner.next_message()
+    assert "加装电梯" in notice["text"]
+    await owner.press("开始作答")
+    await owner.next_message()
+    await owner.press("不支持")  # the first answer, in the chat
+    await owner.shown("✓ 问题 1")
+
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await launch(page, linli, init_data(owner.id))
+    await page.get_by_role("link", name="加装电梯意见征询").click()
+    assert await page.is_checked("input[name=q-lift][value=con]")  # recorded in the chat
+    await page.fill("textarea[name=q-why]", "费用太高")
+    await page.check("input[name=q-parts][value=roof]")
+    await page.check("input[name=q-parts][value=paint]")
+    await page.fill("input[name=q-floors]", "45")  # above the maximum: refused, says why
+    await page.check("input[name=q-score][value='4']")
+    await page.get_by_role("button", name="保存我的答案").click()
+    assert (
+        "不能大于 30" in await page.inner_text("#q-floors .refused")
+        or await page.locator("#q-floors .refused").count()
+    )
+    await page.fill("input[name=q-floors]", "3")
+    await page.get_by_role("button", name="保存我的答案").click()
+    await page.wait_for_url("**/answer?saved=1")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / "resident-390.png", full_page=True)
+
+    receipt = await owner.shown("已记录")
+    for recorded in ("不支持", "费用太高", "屋顶", "外墙", "3"):
+        assert recorded in receipt["text"]
+    async with sessions() as session:
+        tally = await tally_survey(session, await session.get_one(Survey, survey))
+    assert tally.participation.answered_flats == 1
+    lift = tally.question("lift")
+    assert isinstance(lift, ChoiceResult)
+    assert {o.option_id: o.respondents for o in lift.options} == {"pro": 0, "con": 1}
+    # Going back to the chat: the ballot is the same one, complete.
+    await owner.send("/results " + str(survey))
