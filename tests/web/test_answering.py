@@ -13,7 +13,7 @@ from storage.surveys.tallies import tally_survey
 from surveys.voting.results import ChoiceResult
 from tests.bot.conftest import Codes
 from tests.bot.surveying import open_vote, owners
-from tests.web.conftest import SCREENSHOTS, init_data, launch, pages_url
+from tests.web.conftest import SCREENSHOTS, init_data, launch
 
 Sessions = async_sessionmaker[AsyncSession]
 SURVEY = """kind: opinion
@@ -84,5 +84,3 @@ async def test_a_survey_started_in_the_chat_is_finished_on_the_page(
     lift = tally.question("lift")
     assert isinstance(lift, ChoiceResult)
     assert {o.option_id: o.respondents for o in lift.options} == {"pro": 0, "con": 1}
-    # Going back to the chat: the ballot is the same one, complete.
-    await owner.send("/results " + str(survey))

@@ -26,7 +26,7 @@ async def test_a_member_signs_in_from_telegram_and_sees_the_compounds_votes(
     await launch(page, linli, init_data(committee.id))
     await page.get_by_role("link", name="改造方案表决").click()
     await page.wait_for_url(f"**/web/surveys/{survey}")
-    assert "0 / 24" in await page.inner_text("body") or "0" in await page.inner_text("#answered")
+    assert "已作答：0 / 24 户" in await page.inner_text("body")
 
 
 async def test_stale_replayed_and_forged_launches_are_refused(
@@ -50,7 +50,7 @@ async def test_stale_replayed_and_forged_launches_are_refused(
 async def test_a_one_time_link_signs_in_once(linli: Linli, committee: Resident, page: Page) -> None:
     link = await link_of(committee)
     await open_link(page, link)
-    assert "投票" in await page.inner_text("h1") or await page.locator("table.surveys").count()
+    assert "问卷与表决" in await page.inner_text("h1")
 
     await page.context.clear_cookies()
     await open_link(page, link)
@@ -66,7 +66,7 @@ async def test_a_resident_and_another_compounds_member_are_refused_a_vote(
     await launch(page, linli, init_data(owner.id))
     response = await page.goto(f"{pages_url(linli)}/surveys/{survey}")
     assert response is not None and response.status == 403
-    assert "只有本小区居委会成员" in await page.inner_text(".refused")
+    assert "只有本小区的委员会成员" in await page.inner_text(".refused")
 
     elsewhere = await client.resident("别的主任")
     async with sessions() as session, session.begin():
@@ -78,6 +78,6 @@ async def test_a_resident_and_another_compounds_member_are_refused_a_vote(
     await launch(page, linli, init_data(elsewhere.id))
     response = await page.goto(f"{pages_url(linli)}/surveys/{survey}")
     assert response is not None and response.status == 403
-    assert "只有本小区居委会成员" in await page.inner_text(".refused")
+    assert "只有本小区的委员会成员" in await page.inner_text(".refused")
     response = await page.goto(f"{pages_url(linli)}/surveys/{survey}/figures.json")
     assert response is not None and response.status == 403
