@@ -73,6 +73,7 @@ async def test_a_survey_started_in_the_chat_is_finished_on_the_page(
     await page.get_by_role("button", name="保存我的答案").click()
     await page.wait_for_url("**/answer?saved=1")
     SCREENSHOTS.mkdir(exist_ok=True)
+    await page.evaluate("document.fonts.ready")  # the Chinese font, where it is fetched
     await page.screenshot(path=SCREENSHOTS / "resident-390.png", full_page=True)
 
     receipt = await owner.shown("已记录")

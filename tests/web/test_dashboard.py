@@ -53,6 +53,7 @@ async def test_bars_fill_as_residents_vote_in_the_chat(
         assert await page.inner_text("#answered") == str(number)
     assert 0 < await _share(page, quorum) < 1
     SCREENSHOTS.mkdir(exist_ok=True)
+    await page.evaluate("document.fonts.ready")  # the Chinese font, where it is fetched
     await page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
 
     # The page's figures are `linli tally --json`'s.
