@@ -45,7 +45,17 @@ COMMANDS = [
 ]
 # A claim, and an owner linked by a plain flat code whose ownership waits for confirmation.
 BUTTONS = ["cd:{claim}:1", "cd:{claim}:0", "cd:{owner}:1", "cd:{owner}:0", "ap:{compound}:0:0:1"]
-RESIDENT_COMMANDS = {"start", "me", "lang", "help", "complaint", "cancel", "drives", "results"}
+RESIDENT_COMMANDS = {
+    "start",
+    "me",
+    "lang",
+    "help",
+    "complaint",
+    "cancel",
+    "drives",
+    "results",
+    "web",
+}
 
 
 def test_every_committee_command_has_a_row() -> None:
