@@ -69,7 +69,9 @@ def _decisions(
                 share=min(float(check.figure / check.base), 1.0) if check.base else 0.0,
                 threshold=float(check.threshold.fraction),
                 met=check.met,
-                text=check_line(check, running),
+                # /tally's line less its emoji mark: the page marks it with the bar's colour
+                # and a sign every font has.
+                text=check_line(check, running).removeprefix("✅ ").removeprefix("❌ "),
             )
             for index, check in enumerate(checks)
         )

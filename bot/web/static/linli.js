@@ -26,7 +26,7 @@ function showFigures(data) {
       const figure = document.querySelector(`[data-bar="${bar.key}"]`);
       if (!figure) continue;
       figure.querySelector(".fill").setAttribute("width", (bar.share * 100).toFixed(2));
-      figure.querySelector("figcaption").textContent = bar.text;
+      figure.querySelector("figcaption").lastChild.textContent = bar.text;
       figure.classList.toggle("met", bar.met);
       figure.dataset.share = String(bar.share);
     }
