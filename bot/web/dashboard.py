@@ -28,7 +28,7 @@ from storage.surveys.queries import (
     surveys_of,
     turnout,
 )
-from storage.surveys.records import FlatOfScope, doors
+from storage.surveys.records import Door, doors
 from storage.surveys.tallies import tally_survey
 from surveys.voting.questions import AgreeQuestion
 from surveys.voting.results import SurveyTally
@@ -105,7 +105,9 @@ class Figures:
                 }
                 for view in self.decisions
             ],
-            "answered": [flat.household_id for flat, answered in self.doors if answered],
+            "answered": [door.place.household_id for door in self.doors if door.answered],
+            "pending": [door.place.household_id for door in self.doors if door.consent_pending],
+            "objected": [door.place.household_id for door in self.doors if door.objected],
             "tally": self.tally.to_json(),
         }
 
@@ -123,19 +125,18 @@ async def figures(session: AsyncSession, survey: Survey, language: str) -> Figur
     )
 
 
-Door = tuple[FlatOfScope, bool]  # a flat of the scope, and whether it answered
 Floors = list[tuple[int, list[Door]]]
 
 
 def grid(flats: Sequence[Door]) -> list[tuple[str, list[tuple[str, Floors]]]]:
     """Buildings → units → floors (top floor first) → flats, in place order."""
     buildings = []
-    for building, in_building in groupby(flats, lambda door: door[0].building):
+    for building, in_building in groupby(flats, lambda door: door.place.building):
         units = []
-        for unit, in_unit in groupby(in_building, lambda door: door[0].unit):
+        for unit, in_unit in groupby(in_building, lambda door: door.place.unit):
             floors: dict[int, list[Door]] = {}
             for door in in_unit:
-                floors.setdefault(door[0].floor, []).append(door)
+                floors.setdefault(door.place.floor, []).append(door)
             units.append((unit, sorted(floors.items(), reverse=True)))
         buildings.append((building, units))
     return buildings
@@ -187,7 +188,7 @@ async def _visit(request: web.Request) -> web.Response:
     async with site_of(request).sessions() as session:
         who, survey = await _committee_survey(request, session)
         language = who.language
-        missing = [flat for flat, answered in await doors(session, survey) if not answered]
+        missing = [door.place for door in await doors(session, survey) if not door.answered]
     title = local(definition_of(survey.definition).title, language)
     return render(request, "visit.html", survey=survey, title=title, missing=missing)
 

@@ -52,6 +52,17 @@ async def test_bars_fill_as_residents_vote_in_the_chat(
         )
         assert await page.inner_text("#answered") == str(number)
     assert 0 < await _share(page, quorum) < 1
+
+    # Paper arrives: an affected flat whose consent is still out, and a written objection.
+    await committee.send(f"/paper {survey} 1栋/1单元/302 受影响")
+    await committee.shown("已登记")
+    await committee.send(f"/paper {survey} 2栋/1单元/101 反对")
+    await committee.shown("已登记")
+    await page.wait_for_function(
+        "() => document.querySelectorAll('[data-flat].objected').length === 1"
+    )
+    pending = page.locator("[data-flat].pending")
+    assert await pending.count() == 1 and await pending.inner_text() == "302"
     SCREENSHOTS.mkdir(exist_ok=True)
     await page.evaluate("document.fonts.ready")  # the Chinese font, where it is fetched
     await page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)

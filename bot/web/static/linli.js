@@ -31,9 +31,11 @@ function showFigures(data) {
       figure.dataset.share = String(bar.share);
     }
   }
-  const answered = new Set(data.answered);
+  const states = ["answered", "pending", "objected"].map((name) => [name, new Set(data[name])]);
   for (const flat of document.querySelectorAll("[data-flat]")) {
-    flat.classList.toggle("answered", answered.has(Number(flat.dataset.flat)));
+    for (const [name, flats] of states) {
+      flat.classList.toggle(name, flats.has(Number(flat.dataset.flat)));
+    }
   }
   const turnout = document.getElementById("answered");
   if (turnout) turnout.textContent = String(data.tally.participation.answered_flats);
