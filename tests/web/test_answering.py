@@ -1,5 +1,5 @@
-"""A resident starts a survey in the chat and finishes it on the page, at phone width; the
-chat's receipt and the tally agree with what the page recorded."""
+"""A resident starts a ten-question survey in the chat and finishes it on the page, at phone
+width; the chat's receipt and the tally agree with what the page recorded."""
 
 from __future__ import annotations
 
@@ -40,6 +40,29 @@ questions:
   - id: score
     type: rating
     text: 您对目前的物业打几分？
+  - id: order
+    type: ranking
+    top: 2
+    text: 请排出最急需的两项
+    options: [{id: lift, text: 电梯}, {id: roof, text: 屋顶}, {id: park, text: 停车}]
+  - id: people
+    type: number
+    text: 家中常住几人？
+    min: 1
+    max: 12
+  - id: elder
+    type: single
+    text: 家中是否有七十岁以上老人？
+    options: [{id: has, text: 有}, {id: none, text: 没有}]
+  - id: help
+    type: multiple
+    text: 施工期间需要哪些帮助？
+    options: [{id: carry, text: 搬运}, {id: stay, text: 临时安置}]
+    required: false
+  - id: more
+    type: text
+    text: 其他意见
+    required: false
 """
 
 
@@ -64,6 +87,11 @@ async def test_a_survey_started_in_the_chat_is_finished_on_the_page(
     await page.check("input[name=q-parts][value=paint]")
     await page.fill("input[name=q-floors]", "45")  # above the maximum: refused, says why
     await page.check("input[name=q-score][value='4']")
+    await page.select_option("select[name=q-order-1]", "roof")
+    await page.select_option("select[name=q-order-2]", "lift")
+    await page.fill("input[name=q-people]", "３")  # full-width, as a phone may type it
+    await page.check("input[name=q-elder][value=has]")
+    await page.fill("textarea[name=q-more]", "希望尽快开工")
     await page.get_by_role("button", name="保存我的答案").click()
     assert (
         "不能大于 30" in await page.inner_text("#q-floors .refused")
@@ -77,7 +105,7 @@ async def test_a_survey_started_in_the_chat_is_finished_on_the_page(
     await page.screenshot(path=SCREENSHOTS / "resident-390.png", full_page=True)
 
     receipt = await owner.shown("已记录")
-    for recorded in ("不支持", "费用太高", "屋顶", "外墙", "3"):
+    for recorded in ("不支持", "费用太高", "屋顶、外墙", "1. 屋顶 2. 电梯", "有", "尽快开工"):
         assert recorded in receipt["text"]
     async with sessions() as session:
         tally = await tally_survey(session, await session.get_one(Survey, survey))
@@ -85,3 +113,6 @@ async def test_a_survey_started_in_the_chat_is_finished_on_the_page(
     lift = tally.question("lift")
     assert isinstance(lift, ChoiceResult)
     assert {o.option_id: o.respondents for o in lift.options} == {"pro": 0, "con": 1}
+    order = tally.question("order")
+    assert isinstance(order, ChoiceResult)
+    assert {o.option_id: o.points for o in order.options} == {"lift": 1, "roof": 2, "park": 0}
