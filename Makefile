@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install chromium demo test run webhook bench lint format messages clean
+.PHONY: install chromium demo demo-serve test run webhook bench lint format messages clean
 
 $(INSTALLED): pyproject.toml hatch_build.py $(wildcard bot/locales/*/LC_MESSAGES/*.po)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Linli needs Python 3.11 or newer")'
@@ -26,6 +26,10 @@ chromium:
 
 demo: $(INSTALLED)
 	$(BIN)/linli demo --out demo-output
+
+# The demo, then its web pages until Ctrl-C: prints the dashboard's address and a sign-in link.
+demo-serve: $(INSTALLED)
+	$(BIN)/linli demo --out demo-output --serve
 
 test: $(INSTALLED) chromium
 	$(BIN)/ruff check .

@@ -153,11 +153,18 @@ def sandbox(host: str, port: int, bot_username: str) -> None:
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("demo-output"), show_default=True
 )
-def demo(out: Path) -> None:
-    """Run the whole story offline: sample compound, QR posters, residents joining."""
+@click.option("--serve", is_flag=True, help="Then serve the web pages until Ctrl-C.")
+@click.option("--port", type=WholeNumber(1, 65535), default=8082, show_default=True)
+def demo(out: Path, serve: bool, port: int) -> None:
+    """Run the whole story offline: sample compound, QR posters, residents joining; with
+    --serve, then the committee's dashboard of it in a browser."""
     from bot.demo.story import run_demo
 
-    run(run_demo(out))
+    member = run(run_demo(out))
+    if serve:
+        from bot.demo.web import serve_demo
+
+        run_until_stopped(serve_demo(out, member, port))
 
 
 def run_until_stopped(coroutine: Coroutine[Any, Any, None]) -> None:
