@@ -78,6 +78,16 @@ async def test_bars_fill_as_residents_vote_in_the_chat(
     assert figures["tally"] == json.loads(printed.output)
     assert "已作答：4 / 24 户" in await page.inner_text("body")
 
+    # Without JavaScript the figures read the same (they update on reload).
+    plain = await page.context.browser.new_context(java_script_enabled=False)  # type: ignore[union-attr]
+    await plain.add_cookies(await page.context.cookies())
+    reader = await plain.new_page()
+    await reader.goto(f"{pages_url(linli)}/surveys/{survey}")
+    assert await reader.inner_text("#answered") == "4"
+    assert await reader.locator("[data-flat].answered").count() == 4
+    assert await _share(reader, quorum) == await _share(page, quorum)
+    await plain.close()
+
     await page.get_by_role("link", name="尚需上门的住户").click()
     await page.wait_for_url(f"**/surveys/{survey}/visit")
     rows = page.locator("table.visit tbody tr")

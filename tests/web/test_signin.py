@@ -81,3 +81,17 @@ async def test_a_resident_and_another_compounds_member_are_refused_a_vote(
     assert "只有本小区的委员会成员" in await page.inner_text(".refused")
     response = await page.goto(f"{pages_url(linli)}/surveys/{survey}/figures.json")
     assert response is not None and response.status == 403
+
+
+async def test_forms_without_their_csrf_token_are_refused(
+    linli: Linli, committee: Resident, page: Page
+) -> None:
+    await launch(page, linli, init_data(committee.id))
+    forged = await page.request.post(f"{pages_url(linli)}/signout", form={"csrf": "made-up"})
+    assert forged.status == 403 and "表单已失效" in await forged.text()
+    assert await page.locator("table.surveys").count() == 1  # still signed in
+    await page.reload()
+    await page.get_by_role("button", name="退出登录").click()
+    await page.wait_for_url("**/web/signin")
+    response = await page.goto(f"{pages_url(linli)}/")
+    assert response is not None and response.url.endswith("/web/signin")
