@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import answering, dashboard, signin
+from bot.web import answering, dashboard, drives, signin
 from bot.web.site import PREFIX, Site, pages
 
 
 def mount(app: web.Application, site: Site) -> None:
     """The pages at PREFIX on `app`."""
     app.add_subapp(
-        PREFIX, pages(site, signin.add_routes, dashboard.add_routes, answering.add_routes)
+        PREFIX,
+        pages(
+            site, signin.add_routes, dashboard.add_routes, drives.add_routes, answering.add_routes
+        ),
     )
 
 

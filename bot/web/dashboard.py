@@ -17,9 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.web.signin import Visitor, visitor
 from bot.web.site import render, site_of
+from handlers.drives.texts import money
 from handlers.surveys.committee import status_label
 from handlers.surveys.tally_text import check_line, decision_lines, tally_text
 from handlers.surveys.texts import local
+from storage.drives.ledger import drive_progress
+from storage.drives.queries import drives_of
 from storage.surveys.models import Survey, SurveyStatus
 from storage.surveys.queries import (
     definition_of,
@@ -156,7 +159,11 @@ async def _surveys(request: web.Request) -> web.Response:
             for survey in await surveys_of(session, who.compounds)
         ]
         mine = await open_surveys_of_resident(session, who.resident)
-    return render(request, "home.html", visitor=who, surveys=listed, mine=mine)
+        funded = [
+            (drive, await drive_progress(session, drive))
+            for drive in await drives_of(session, who.compounds)
+        ]
+    return render(request, "home.html", surveys=listed, mine=mine, drives=funded, money=money)
 
 
 async def _survey(request: web.Request) -> web.Response:
