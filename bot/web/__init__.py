@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import answering, dashboard, drives, signin
+from bot.web import answering, complaints, dashboard, drives, signin
 from bot.web.site import PREFIX, Site, pages
 
 
@@ -14,7 +14,12 @@ def mount(app: web.Application, site: Site) -> None:
     app.add_subapp(
         PREFIX,
         pages(
-            site, signin.add_routes, dashboard.add_routes, drives.add_routes, answering.add_routes
+            site,
+            signin.add_routes,
+            dashboard.add_routes,
+            drives.add_routes,
+            complaints.add_routes,
+            answering.add_routes,
         ),
     )
 

@@ -1,5 +1,6 @@
-"""The committee's page of a contribution drive: pledges made in the chat and a payment
-recorded with /paid, by building, and the money still outstanding."""
+"""The committee's pages of the records besides votes: a contribution drive (pledges made in
+the chat and a payment recorded with /paid, by building, and the money still outstanding) and
+the complaints board."""
 
 from __future__ import annotations
 
@@ -64,3 +65,35 @@ async def test_a_drives_progress_by_building_and_its_unpaid_pledges(
     await launch(page, linli, init_data(first.id))
     response = await page.goto(f"{pages_url(linli)}/drives/{drive.id}")
     assert response is not None and response.status == 403
+
+
+async def test_the_complaints_board_shows_a_complaint_filed_in_the_chat(
+    linli: Linli,
+    committee: Resident,
+    client: SandboxClient,
+    codes: Codes,
+    page: Page,
+) -> None:
+    (reporter,) = await owners(client, codes, ["1栋/1单元/101"])
+    await reporter.send("/complaint")
+    await reporter.shown("您要反映什么问题？")
+    await reporter.press("噪音")
+    await reporter.shown("类别：噪音")
+    await reporter.send("夜里十一点还在电钻施工")
+    await reporter.shown("问题照片")
+    await reporter.press("完成")
+    await reporter.shown("问题在哪里？")
+    await reporter.press("1栋 1单元")
+    await reporter.shown("委员会始终知道")
+    await reporter.press("匿名")
+    await reporter.shown("请核对您的投诉：")
+    await reporter.press("发送")
+    await reporter.shown("投诉已提交")
+
+    await launch(page, linli, init_data(committee.id))
+    await page.get_by_role("link", name="投诉看板").click()
+    card = page.locator("[data-complaint]")
+    assert await card.count() == 1
+    assert "电钻" in await card.inner_text() and "噪音" in await card.inner_text()
+    column = page.locator(".column", has=card)
+    assert "已提交" in await column.locator("h2").inner_text()
