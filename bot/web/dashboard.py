@@ -167,7 +167,8 @@ async def _surveys(request: web.Request) -> web.Response:
 
 
 async def _survey(request: web.Request) -> web.Response:
-    async with site_of(request).sessions() as session:
+    # In a transaction, as /tally's: a closed survey's figures are kept at the first tally.
+    async with site_of(request).sessions() as session, session.begin():
         who, survey = await _committee_survey(request, session)
         language = who.language
         shown = await figures(session, survey, language)
@@ -184,7 +185,8 @@ async def _survey(request: web.Request) -> web.Response:
 
 
 async def _figures(request: web.Request) -> web.Response:
-    async with site_of(request).sessions() as session:
+    # In a transaction, as /tally's: a closed survey's figures are kept at the first tally.
+    async with site_of(request).sessions() as session, session.begin():
         who, survey = await _committee_survey(request, session)
         language = who.language
         shown = await figures(session, survey, language)
