@@ -4,12 +4,16 @@ way in that must be refused."""
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
+from aiohttp import web
+from aiohttp.test_utils import unused_port
 from playwright.async_api import Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
+from bot.webhook import build_app
 from storage.committee import add_member, compound_named
 from storage.joining.register import import_register
 from tests.bot.conftest import Codes, join_flat, small_register
@@ -95,3 +99,22 @@ async def test_forms_without_their_csrf_token_are_refused(
     await page.wait_for_url("**/web/signin")
     response = await page.goto(f"{pages_url(linli)}/")
     assert response is not None and response.url.endswith("/web/signin")
+
+
+async def test_the_webhooks_server_serves_the_pages_beside_telegrams_route(
+    linli: Linli, committee: Resident, page: Page
+) -> None:
+    runner = web.AppRunner(build_app(linli, "webhook-secret"))
+    await runner.setup()
+    port = unused_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        served = f"http://127.0.0.1:{port}/web"
+        async with page.expect_navigation(url=f"{served}/"):
+            fragment = urlencode({"tgWebAppData": init_data(committee.id)})
+            await page.goto(f"{served}/app#{fragment}")
+        assert "问卷与表决" in await page.inner_text("h1")
+        refused = await page.request.post(f"http://127.0.0.1:{port}/telegram", data="{}")
+        assert refused.status == 401  # the webhook's own check, untouched by the pages'
+    finally:
+        await runner.cleanup()
