@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.web.signin import check_form, see_other, visitor
 from bot.web.site import LANGUAGE, PREFIX, render, site_of
+from handlers.drives.texts import linked_share_notice
 from handlers.surveys.ballot_view import receipt
 from handlers.surveys.texts import agree_label, local, rejection_text
 from storage.models import Resident
@@ -144,9 +145,10 @@ async def _show(request: web.Request) -> web.Response:
         survey, ballot = await _ballot(session, who.resident, int(request.match_info["number"]))
         definition = definition_of(survey.definition)
         where = progress(definition, await answers_of(session, ballot, definition))
+        share = await linked_share_notice(session, survey.id, ballot.household_id)
     fields = _fields(definition, where, who.language)
     saved = "saved" in request.query
-    return _page(request, survey, ballot, fields, finished=where.finished, saved=saved)
+    return _page(request, survey, ballot, fields, finished=where.finished, saved=saved, share=share)
 
 
 def _changes(

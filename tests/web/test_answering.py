@@ -8,12 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import SandboxClient
+from storage.committee import compound_named
+from storage.drives.queries import DriveTerms, create_drive, open_drive
 from storage.surveys.models import Survey
+from storage.surveys.queries import scope_named
 from storage.surveys.tallies import tally_survey
+from surveys.drives.cost_sharing import Plan
 from surveys.voting.results import ChoiceResult
-from tests.bot.conftest import Codes
+from tests.bot.conftest import COMPOUND, Codes
 from tests.bot.surveying import open_vote, owners
-from tests.web.conftest import SCREENSHOTS, init_data, launch
+from tests.web.conftest import SCREENSHOTS, init_data, launch, pages_url
 
 Sessions = async_sessionmaker[AsyncSession]
 SURVEY = """kind: opinion
@@ -116,3 +120,21 @@ async def test_a_survey_started_in_the_chat_is_finished_on_the_page(
     order = tally.question("order")
     assert isinstance(order, ChoiceResult)
     assert {o.option_id: o.points for o in order.options} == {"lift": 1, "roof": 2, "park": 0}
+
+
+async def test_the_page_of_a_vote_shows_the_flats_share_of_its_linked_drive(
+    linli: Linli, client: SandboxClient, codes: Codes, page: Page, sessions: Sessions
+) -> None:
+    (owner,) = await owners(client, codes, ["1栋/1单元/201"])
+    survey = await open_vote(sessions, "1栋", "1单元")
+    async with sessions() as session, session.begin():
+        compound = await compound_named(session, COMPOUND)
+        scope = await scope_named(session, compound.id, "1栋", "1单元")
+        terms = DriveTerms(
+            title="加装电梯", total_fen=600_000, subsidy_fen=0, plan=Plan.EQUAL, survey_id=survey
+        )
+        await open_drive(session, await create_drive(session, compound.id, scope, terms))
+    await launch(page, linli, init_data(owner.id))
+    await page.goto(f"{pages_url(linli)}/surveys/{survey}/answer")
+    share = await page.inner_text("#share")
+    assert "加装电梯" in share and "¥1,000.00" in share  # ¥6,000 shared by 6 flats
