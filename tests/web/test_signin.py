@@ -16,7 +16,9 @@ from bot.sandbox import Resident, SandboxClient
 from bot.webhook import build_app
 from storage.committee import add_member, compound_named
 from storage.joining.register import import_register
-from tests.bot.conftest import Codes, join_flat, small_register
+from storage.residents import known_resident
+from surveys.signin.tokens import Claim, Purpose, seal
+from tests.bot.conftest import SECRET_KEY, Codes, join_flat, small_register
 from tests.bot.surveying import open_vote
 from tests.web.conftest import init_data, launch, link_of, open_link, pages_url
 
@@ -118,3 +120,23 @@ async def test_the_webhooks_server_serves_the_pages_beside_telegrams_route(
         assert refused.status == 401  # the webhook's own check, untouched by the pages'
     finally:
         await runner.cleanup()
+
+
+async def test_an_expired_or_altered_link_is_refused(
+    linli: Linli, committee: Resident, page: Page
+) -> None:
+    link = await link_of(committee)
+    base, token = link.split("#")
+    resident, nonce, expires, signature = token.split(".")
+    await open_link(page, f"{base}#{resident}.{nonce}.{int(expires) - 3600}.{signature}")
+    assert "链接无效" in await page.inner_text(".refused")  # the expiry is signed
+
+    expired = await link_of(committee)
+    async with linli.sessions() as session:
+        row = await known_resident(session, committee.id)
+    assert row is not None
+    claim = Claim(row.id, "past-nonce", int(time.time()) - 1)
+    await open_link(page, f"{base}#{seal(Purpose.LINK, claim, SECRET_KEY)}")
+    assert "已过期" in await page.inner_text(".refused")
+    await open_link(page, expired)  # a fresh one still works
+    assert "问卷与表决" in await page.inner_text("h1")
