@@ -86,6 +86,11 @@ async def test_a_survey_started_in_the_chat_is_finished_on_the_page(
     await launch(page, linli, init_data(owner.id))
     await page.get_by_role("link", name="加装电梯意见征询").click()
     assert await page.is_checked("input[name=q-lift][value=con]")  # recorded in the chat
+    # The reason is asked only of those against: it goes and comes back with the answer.
+    await page.check("input[name=q-lift][value=pro]")
+    assert await page.is_hidden("#q-why")
+    await page.check("input[name=q-lift][value=con]")
+    assert await page.is_visible("#q-why")
     await page.fill("textarea[name=q-why]", "费用太高")
     await page.check("input[name=q-parts][value=roof]")
     await page.check("input[name=q-parts][value=paint]")
