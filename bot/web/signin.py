@@ -115,10 +115,6 @@ class Visitor:
     compounds: list[int]  # where they are on the committee
     language: str
 
-    def committee_of(self, compound_id: int) -> None:
-        if compound_id not in self.compounds:
-            raise Sorry(_("Only the compound's committee members can do this."))
-
 
 async def visitor(request: web.Request, session: AsyncSession) -> Visitor:
     """The signed-in person, their language set for the page; else off to sign in."""
