@@ -16,7 +16,7 @@ from storage.surveys.queries import scope_named
 from surveys.drives.cost_sharing import Plan
 from tests.bot.conftest import Codes
 from tests.bot.surveying import owners
-from tests.web.conftest import init_data, launch, pages_url
+from tests.web.conftest import SCREENSHOTS, init_data, launch, pages_url
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -60,6 +60,8 @@ async def test_a_drives_progress_by_building_and_its_unpaid_pledges(
     assert "1 / 12" in one and "¥12,000.00" in one and "¥1,000.00" in one
     unpaid = page.locator("table.unpaid tbody tr")
     assert await unpaid.count() == 1 and "1栋" in await unpaid.inner_text()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / "drive.png", full_page=True)
 
     await page.context.clear_cookies()
     await launch(page, linli, init_data(first.id))
@@ -97,3 +99,5 @@ async def test_the_complaints_board_shows_a_complaint_filed_in_the_chat(
     assert "电钻" in await card.inner_text() and "噪音" in await card.inner_text()
     column = page.locator(".column", has=card)
     assert "已提交" in await column.locator("h2").inner_text()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / "complaints.png", full_page=True)
