@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test run webhook bench lint format messages lock clean
+.PHONY: install chromium demo demo-serve test run webhook bench lint format messages lock clean
 
 $(INSTALLED): pyproject.toml hatch_build.py $(wildcard bot/locales/*/LC_MESSAGES/*.po)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Linli needs Python 3.11 or newer")'
@@ -15,12 +15,23 @@ $(INSTALLED): pyproject.toml hatch_build.py $(wildcard bot/locales/*/LC_MESSAGES
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
 	touch $(INSTALLED)
 
-install: $(INSTALLED)
+install: $(INSTALLED) chromium
+
+# The web pages' tests drive the system's Chromium (Playwright cannot download its own here).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Chromium for the web pages' tests (apt-get install chromium)"; \
+		apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; } || \
+		{ echo "Could not install Chromium: run 'apt-get install chromium' as root; the tests in tests/web need /usr/bin/chromium." >&2; exit 1; }; }
 
 demo: $(INSTALLED)
 	$(BIN)/linli demo --out demo-output
 
-test: $(INSTALLED)
+# The demo, then its web pages until Ctrl-C: prints the dashboard's address and a sign-in link.
+demo-serve: $(INSTALLED)
+	$(BIN)/linli demo --out demo-output --serve
+
+test: $(INSTALLED) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

@@ -37,6 +37,7 @@ from handlers.shared.middlewares import (
     ResidentLocale,
     UpdateTransaction,
 )
+from handlers.signin.links import WebSignIn
 from storage.committee import member_languages
 from storage.conversations.fsm import DatabaseStorage
 from storage.db import create_engine, session_factory
@@ -104,6 +105,7 @@ def build_dispatcher(
     dispatcher["render_ledger"] = renderer("bot.documents.records_xlsx", "ledger_xlsx")
     dispatcher["render_complaints"] = renderer("bot.documents.records_xlsx", "complaints_xlsx")
     dispatcher["complaint_limits"] = settings.complaint_limits
+    dispatcher["web"] = WebSignIn(settings.web_url, settings.secret_key, settings.web_link_minutes)
     dispatcher.include_router(build_router())
     return dispatcher
 

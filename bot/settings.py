@@ -59,6 +59,21 @@ class Settings(BaseSettings):
     metrics_port: int = Field(
         default=9464, ge=0, le=65535, description="Port of the metrics server (0: none)"
     )
+    # The web pages (bot.web): served with the webhook, or by `linli web` when polling.
+    web_url: str | None = Field(
+        default=None, description="Public HTTPS base URL of the web pages, for links and Mini App"
+    )
+    web_host: str = Field(default="127.0.0.1", description="Address `linli web` binds")
+    web_port: int = Field(default=8082, ge=1, le=65535, description="Port `linli web` listens on")
+    web_link_minutes: int = Field(
+        default=10, ge=1, le=60, description="Minutes a one-time sign-in link stays valid"
+    )
+    web_launch_seconds: int = Field(
+        default=300, ge=10, le=86400, description="Age beyond which Mini App initData is refused"
+    )
+    web_session_hours: int = Field(
+        default=12, ge=1, le=720, description="Hours a signed-in browser stays signed in"
+    )
     send_rate: float = Field(
         default=25.0,
         description="Messages per second the outbox dispatcher sends, under Telegram's ~30",

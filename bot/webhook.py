@@ -3,7 +3,7 @@
 Each update is handled before the reply, so a 200 means its effect is committed; a transient
 failure answers 500 and Telegram delivers it again (see bot.delivery). aiogram's
 SimpleRequestHandler would answer 200 after 55 s and keep handling in the background, which
-could lose an update.
+could lose an update. The same server serves the web pages at /web (bot.web).
 
 GET /metrics is served by a server of its own (LINLI_METRICS_HOST, by default the loopback,
 and LINLI_METRICS_PORT), never on the webhook's port, which faces the internet."""
@@ -21,6 +21,8 @@ from sqlalchemy import text
 from bot.app import Linli
 from bot.delivery import deliver
 from bot.metrics import exposition
+from bot.web import mount
+from bot.web.site import Site
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -55,6 +57,7 @@ def build_app(linli: Linli, secret: str) -> web.Application:
     app = web.Application()
     app.router.add_post(PATH, receive)
     app.router.add_get("/healthz", health)
+    mount(app, Site(linli.sessions, linli.i18n, linli.settings))  # the pages, at /web
     return app
 
 

@@ -15,6 +15,7 @@ from handlers.general import common
 from handlers.joining import claims, flats, join
 from handlers.shared.filters import Sorry
 from handlers.shared.texts import refusal_text
+from handlers.signin import links as signin
 from handlers.surveys import answering, objections, results
 from handlers.surveys import committee as survey_committee
 from handlers.surveys.texts import rejection_text
@@ -42,6 +43,7 @@ def build_router() -> Router:
         drive_committee.build_router(),
         complaints.build_router(),
         complaint_committee.build_router(),
+        signin.build_router(),
         common.build_router(),
     )
     return root

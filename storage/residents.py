@@ -128,3 +128,8 @@ async def flat_named(session: AsyncSession, compound_id: int, name: str) -> Hous
     if flat is None:
         raise NotFound("there is no flat {name} in this compound", name=name)
     return flat
+
+
+async def known_resident(session: AsyncSession, telegram_id: int) -> Resident | None:
+    """The resident behind a Telegram user who has talked to the bot, or None."""
+    return await session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))

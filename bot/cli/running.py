@@ -100,6 +100,35 @@ def bot_api_failures(config: Settings) -> Iterator[None]:
         ) from None
 
 
+@main.command("web")
+@friendly
+def run_web() -> None:
+    """Serve the web pages (LINLI_WEB_HOST, LINLI_WEB_PORT) beside a bot run by polling.
+
+    `linli webhook` serves them already, on the webhook's port."""
+    from aiohttp import web
+
+    from bot.app import build_i18n
+    from bot.web import web_server
+    from bot.web.site import Site
+
+    config = settings()
+    config.require("bot_token", "secret_key", "web_url")
+
+    async def serve(engine: AsyncEngine) -> None:
+        await migrate.ensure_current(engine)
+        site = Site(session_factory(engine), build_i18n(config.default_language), config)
+        runner = web.AppRunner(web_server(site))
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, config.web_host, config.web_port).start()
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    run_until_stopped(on_engine(config, serve))
+
+
 @main.command("dispatch")
 @click.option(
     "--lease",
@@ -156,11 +185,18 @@ def sandbox(host: str, port: int, bot_username: str) -> None:
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("demo-output"), show_default=True
 )
-def demo(out: Path) -> None:
-    """Run the whole story offline: sample compound, QR posters, residents joining."""
+@click.option("--serve", is_flag=True, help="Then serve the web pages until Ctrl-C.")
+@click.option("--port", type=WholeNumber(1, 65535), default=8082, show_default=True)
+def demo(out: Path, serve: bool, port: int) -> None:
+    """Run the whole story offline: sample compound, QR posters, residents joining; with
+    --serve, then the committee's dashboard of it in a browser."""
     from bot.demo.story import run_demo
 
-    run(run_demo(out))
+    member = run(run_demo(out))
+    if serve:
+        from bot.demo.web import serve_demo
+
+        run_until_stopped(serve_demo(out, member, port))
 
 
 def run_until_stopped(coroutine: Coroutine[Any, Any, None]) -> None:

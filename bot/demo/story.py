@@ -108,7 +108,11 @@ async def _claim_with_shared_code(
         question = await _choose(resident, question, choice, story)
 
 
-async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-production") -> None:
+DEMO_KEY = "demo-secret-key-not-for-production"
+
+
+async def run_demo(out: Path, secret_key: str = DEMO_KEY) -> int:
+    """Run the story into `out`; return the committee member's Telegram number."""
     out.mkdir(parents=True, exist_ok=True)
     database = out / "demo.db"
     database.unlink(missing_ok=True)
@@ -187,6 +191,7 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
     click.echo("\nCharts and spreadsheets: " + ", ".join(str(path) for path in surveys.files))
     click.echo("\n" + "\n".join(records))
     click.echo(f"\nDatabase: {database}")
+    return committee.id
 
 
 def _links(issued: list[IssuedCode], secret_key: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ def _resident_commands() -> list[BotCommand]:
         BotCommand(command="lang", description=_("Language: 中文 / English")),
         BotCommand(command="drives", description=_("Contribution drives: my share and pledge")),
         BotCommand(command="complaint", description=_("Report a problem")),
+        BotCommand(command="web", description=_("Open Linli's pages")),
         BotCommand(command="help", description=_("Help")),
     ]
 

@@ -326,3 +326,21 @@ async def eligible_residents(session: AsyncSession, survey: Survey) -> list[tupl
         .distinct()
     )
     return [(telegram_id, language) for telegram_id, language in rows]
+
+
+async def open_surveys_of_resident(session: AsyncSession, resident: Resident) -> Sequence[Survey]:
+    """The open surveys with one of the resident's confirmed flats in their scope (whether the
+    resident may answer for it, `ballot_for` says)."""
+    result = await session.scalars(
+        select(Survey)
+        .join(EligibleFlat, EligibleFlat.survey_id == Survey.id)
+        .join(Membership, Membership.household_id == EligibleFlat.household_id)
+        .where(
+            Survey.status == SurveyStatus.OPEN,
+            Membership.resident_id == resident.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+        .distinct()
+        .order_by(Survey.id.desc())
+    )
+    return result.all()

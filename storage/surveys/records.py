@@ -15,7 +15,15 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Building, Household, Resident, Unit
-from storage.surveys.models import Answer, AnswerEvent, Ballot, EligibleFlat, Survey
+from storage.surveys.models import (
+    Answer,
+    AnswerEvent,
+    Ballot,
+    EligibleFlat,
+    InputKind,
+    Survey,
+    VoteInput,
+)
 from storage.surveys.queries import definition_of
 from storage.surveys.tally_sql import (
     area_of,
@@ -48,19 +56,53 @@ def _flat_order(flat: FlatOfScope) -> tuple[Any, ...]:
     return (natural_key(flat.building), natural_key(flat.unit), flat.floor, natural_key(flat.room))
 
 
-async def non_respondents(session: AsyncSession, survey: Survey) -> list[FlatOfScope]:
-    """The eligible flats without a submitted ballot, for the committee's door knocking."""
+@dataclass(frozen=True)
+class Door:
+    """A flat of the scope as the committee knocks on doors: whether it answered, and what
+    arrived for it on paper (a written objection, a directly affected flat, its consent)."""
+
+    place: FlatOfScope
+    answered: bool
+    paper: frozenset[InputKind] = frozenset()
+
+    @property
+    def consent_pending(self) -> bool:
+        return InputKind.AFFECTED in self.paper and InputKind.CONSENT not in self.paper
+
+    @property
+    def objected(self) -> bool:
+        return InputKind.OBJECTION in self.paper
+
+
+async def doors(session: AsyncSession, survey: Survey) -> list[Door]:
+    """Every eligible flat in place order, with whether it has answered (a submitted ballot)
+    and its paper inputs: the committee's door-to-door view."""
+    answered = flat_answered(survey, definition_of(survey.definition))
     rows = await session.execute(
-        select(*_place_columns())
+        select(*_place_columns(), answered)
         .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
         .join(Building, Building.id == Household.building_id)
         .join(Unit, Unit.id == Household.unit_id)
-        .where(
-            EligibleFlat.survey_id == survey.id,
-            ~flat_answered(survey, definition_of(survey.definition)),
+        .where(EligibleFlat.survey_id == survey.id)
+    )
+    paper: dict[int, set[InputKind]] = {}
+    inputs = await session.execute(
+        select(VoteInput.household_id, VoteInput.kind).where(
+            VoteInput.survey_id == survey.id, VoteInput.kind != InputKind.CHALLENGE
         )
     )
-    return sorted((FlatOfScope(*row) for row in rows), key=_flat_order)
+    for household_id, kind in inputs:
+        paper.setdefault(household_id, set()).add(kind)
+    found = [
+        Door(FlatOfScope(*row[:-1]), bool(row[-1]), frozenset(paper.get(row[0], ())))
+        for row in rows
+    ]
+    return sorted(found, key=lambda door: _flat_order(door.place))
+
+
+async def non_respondents(session: AsyncSession, survey: Survey) -> list[FlatOfScope]:
+    """The eligible flats without a submitted ballot, for the committee's door knocking."""
+    return [door.place for door in await doors(session, survey) if not door.answered]
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ async def test_command_menus_are_registered_per_language(
     chinese = {c["command"]: c["description"] for c in menus[("default", "zh")]}
     english = {c["command"]: c["description"] for c in menus[("default", "en")]}
     assert chinese["me"] == "我的房屋和身份" and english["me"] == "My flat and role"
-    assert set(chinese) == {"start", "me", "lang", "drives", "complaint", "help"}
+    assert set(chinese) == {"start", "me", "lang", "drives", "complaint", "web", "help"}
     assert menus[("default", "")] == menus[("default", "zh")]  # for any other app language
 
 

@@ -54,7 +54,17 @@ BUTTONS = [
     "ap:{compound}:0:0:1",
     "ul:{owner}",
 ]
-RESIDENT_COMMANDS = {"start", "me", "lang", "help", "complaint", "cancel", "drives", "results"}
+RESIDENT_COMMANDS = {
+    "start",
+    "me",
+    "lang",
+    "help",
+    "complaint",
+    "cancel",
+    "drives",
+    "results",
+    "web",
+}
 
 
 def test_every_committee_command_has_a_row() -> None:
