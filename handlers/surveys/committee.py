@@ -1,6 +1,6 @@
 """Committee commands for surveys: list, close, tally (text and chart), export (XLSX) and
 publish. The chart and the workbook are drawn by renderers the application injects
-(`render_chart`, `render_export`), keeping matplotlib and openpyxl out of the handlers."""
+(`render_chart`, `render_export`), keeping Pillow and openpyxl out of the handlers."""
 
 from __future__ import annotations
 
