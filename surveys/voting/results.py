@@ -80,7 +80,7 @@ class Decision:
     outcome: Outcome
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per tally: slots build faster
 class AgreeCounts:
     question_id: str
     approve: int
@@ -88,7 +88,7 @@ class AgreeCounts:
     abstain: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per tally: slots build faster
 class PlaceTally:
     """Flats of one unit (or of a whole building, ``unit`` None) that answered, and how they
     answered each decided question. An anonymous survey leaves ``agree`` empty: in a unit with
