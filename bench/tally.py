@@ -88,7 +88,7 @@ async def art_278(session: AsyncSession, survey: Survey) -> list[Tally]:
 
 async def _reply(session: AsyncSession, survey: Survey) -> None:
     definition = definition_of(survey.definition)
-    draw_chart(definition, await tally_survey(session, survey), "zh_CN")
+    draw_chart(definition, (await tally_survey(session, survey)).without_places(), "zh_CN")
 
 
 Work = Callable[[AsyncSession, Survey], Awaitable[Any]]

@@ -120,7 +120,7 @@ async def tally(
     replies.photo(
         # Drawn in a short-lived process: waited for off the event loop, which goes on
         # handling everyone else's updates meanwhile.
-        await asyncio.to_thread(render_chart, definition, result, language),
+        await asyncio.to_thread(render_chart, definition, result.without_places(), language),
         caption.format(number=survey.id),
         name=f"survey-{survey.id}.png",
     )

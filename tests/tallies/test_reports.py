@@ -76,6 +76,7 @@ async def test_the_chart_is_a_png_of_every_question_with_options(sessions: Sessi
     chinese = chart_png(definition, result)
     english = chart_png(definition, result, "en")
     assert chinese.startswith(PNG) and english.startswith(PNG) and chinese != english
+    assert chart_png(definition, result.without_places()) == chinese  # what the bot hands over
     # A panel per question with options (multiple, ranking, rating, agree: 3 + 3 + 5 + 3 bars)
     # and one for the decided question's thresholds; bars in the answers' blue, the met
     # threshold in green.
