@@ -177,17 +177,13 @@ async def unit_tallies(
     rows.sort(key=lambda row: (buildings[row[0]], units[row[1]]))
     # Named ballots only: in a unit with one respondent, anonymous counts would tell its answer.
     named = definition.ballots is Ballots.NAMED
+    # Each decided question's approve, reject and abstain: the row's columns from `at` on.
+    at = [(q.id, 4 + 3 * i) for i, q in enumerate(decided)] if named else []
     places = [
         PlaceTally(
-            building,
-            unit,
-            eligible,
-            flats,
-            tuple([AgreeCounts(q.id, *agree[3 * i : 3 * i + 3]) for i, q in enumerate(decided)])
-            if named
-            else (),
+            row[0], row[1], row[2], row[3], tuple([AgreeCounts(q, *row[i : i + 3]) for q, i in at])
         )
-        for building, unit, eligible, flats, *agree in rows
+        for row in rows
     ]
     # Column by column: the flats, each pick's flats, the area, each pick's area.
     columns = list(zip(*rows, strict=True))[3:] or [()] * (2 + 2 * len(picks))
