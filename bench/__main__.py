@@ -150,7 +150,7 @@ class Step:
 
 STEPS = [
     Step(
-        "tally", lambda: tally.main(["sqlite", "postgresql"], 50_000, 5), tally_rows, tally.report
+        "tally", lambda: tally.main(["sqlite", "postgresql"], 50_000, 9), tally_rows, tally.report
     ),
     Step("broadcast", lambda: broadcast.bench(5000, 240, 200, None), broadcast_rows),
     Step(

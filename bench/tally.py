@@ -17,7 +17,7 @@ measured in the same run as its baseline:
 SQLite uses a temporary file; PostgreSQL a temporary database next to LINLI_TEST_POSTGRES_URL
 (default postgresql+asyncpg://postgres@127.0.0.1:5432/test), dropped afterwards.
 
-    python -m bench.tally [--flats 50000] [--runs 5] [--backend sqlite|postgresql]
+    python -m bench.tally [--flats 50000] [--runs 9] [--backend sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def report(timings: list[Timing]) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--flats", type=int, default=50_000)
-    parser.add_argument("--runs", type=int, default=5, help="best of this many runs")
+    parser.add_argument("--runs", type=int, default=9, help="best of this many runs")
     parser.add_argument("--backend", choices=DATABASES, action="append")
     arguments = parser.parse_args()
     backends = arguments.backend or list(DATABASES)
