@@ -59,8 +59,8 @@ def build_bot(token: str, api_url: str) -> Bot:
 
 
 def renderer(module: str, name: str) -> Callable[..., bytes]:
-    """A chart or workbook renderer imported on first use: matplotlib and openpyxl add about
-    60 MB to a process, which a worker that never draws need not carry."""
+    """A workbook renderer imported on first use: openpyxl adds about 30 MB to a process,
+    which a worker that never draws need not carry."""
 
     def render(*args: Any, **kwargs: Any) -> bytes:
         return getattr(importlib.import_module(module), name)(*args, **kwargs)  # type: ignore[no-any-return]
@@ -98,7 +98,7 @@ def build_dispatcher(
     dispatcher.message.outer_middleware(CaptionsAreNotCommands())
     dispatcher["join_key"] = settings.secret_key
     dispatcher["zone"] = zone
-    # A survey's chart and workbook are drawn apart: matplotlib and openpyxl never stay here.
+    # A survey's chart and workbook are drawn apart: Pillow and openpyxl never stay here.
     dispatcher["render_chart"] = out_of_process("bot.documents.charts", "chart_png")
     export = out_of_process("bot.documents.reports", "export_xlsx")
     dispatcher["render_export"] = partial(export, tz=zone)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_for
 from storage.schedule_models import ScheduleLease
 
 
@@ -20,8 +20,7 @@ async def hold_lease(
     session: AsyncSession, name: str, holder: str, *, now: datetime, until: datetime
 ) -> bool:
     """Take or renew the lease `name` for `holder` until `until`; False while another holds it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(ScheduleLease).values(name=name, holder=holder, expires_at=until)
+    insert = insert_for(session, ScheduleLease).values(name=name, holder=holder, expires_at=until)
     taken = await session.scalar(
         insert.on_conflict_do_update(
             index_elements=["name"],

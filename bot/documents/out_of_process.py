@@ -1,7 +1,8 @@
-"""Draw a file in a short-lived process of its own: matplotlib, the CJK font and openpyxl add
-about 70 MB to a process that imports them, and a Python process never gives that back. The
-bot hands the renderer's arguments over by pickle and reads the file's bytes back; the drawing
-is the same function, so the file is the same.
+"""Draw a file in a short-lived process of its own: Pillow with an image and the CJK font's
+glyphs (about 15 MB), openpyxl with a workbook (30 MB and more) add to a process that uses
+them, and a Python process never gives that back. The bot hands the renderer's arguments
+over by pickle and reads the file's bytes back; the drawing is the same function, so the file
+is the same.
 
     python -m bot.documents.out_of_process < pickled (module, name, args, kwargs) > file
 """

@@ -1,6 +1,6 @@
 """Committee commands for surveys: list, close, tally (text and chart), export (XLSX) and
 publish. The chart and the workbook are drawn by renderers the application injects
-(`render_chart`, `render_export`), keeping matplotlib and openpyxl out of the handlers."""
+(`render_chart`, `render_export`), keeping Pillow and openpyxl out of the handlers."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ async def tally(
     replies.photo(
         # Drawn in a short-lived process: waited for off the event loop, which goes on
         # handling everyone else's updates meanwhile.
-        await asyncio.to_thread(render_chart, definition, result, language),
+        await asyncio.to_thread(render_chart, definition, result.without_places(), language),
         caption.format(number=survey.id),
         name=f"survey-{survey.id}.png",
     )

@@ -102,7 +102,8 @@ class Ballot(Base):
     __table_args__ = (
         UniqueConstraint("survey_id", "respondent"),
         Index("ix_ballots_survey_household", "survey_id", "household_id"),
-        Index("ix_ballots_shared_head", "survey_id", "shared", "head_id"),
+        # The head rule's ballots, read from this index alone (submitted or not).
+        Index("ix_ballots_shared_head", "survey_id", "shared", "head_id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +124,8 @@ class Answer(Base):
     """The current answer to one question of a ballot, as JSON."""
 
     __tablename__ = "answers"
+    # A tally counts the answers to a question (texts, numbers) by this index.
+    __table_args__ = (Index("ix_answers_question", "question_id"),)
 
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -5,7 +5,7 @@ ballots and answers, or over its eligible flats by one of their indexes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -41,6 +41,13 @@ _NULL = "null"  # the stored value of a skipped optional question
 
 # ---- SQL building blocks -------------------------------------------------------------------
 
+# The passes select table columns, not mapped attributes: a Core statement skips the ORM's
+# setup at each execution and its processing of each row, which on a tally's 4,000 units'
+# rows cost more than their SQL.
+BALLOTS, CHOICES, ANSWERS = Ballot.__table__, AnswerChoice.__table__, Answer.__table__
+FLATS, SCOPE_UNITS = EligibleFlat.__table__, ScopeUnit.__table__
+UNITS, BUILDINGS = Unit.__table__, Building.__table__
+
 
 def area_of(cents: int | Decimal | None) -> Decimal:
     return Decimal(int(cents or 0)).scaleb(-_AREA_PLACES)  # 75300 cents: 753.00 m²
@@ -51,16 +58,18 @@ def count_of(value: int | Decimal | None) -> int:
 
 
 def submitted_ballots(survey: Survey) -> list[ColumnElement[bool]]:
-    return [Ballot.survey_id == survey.id, Ballot.submitted_at.is_not(None)]
+    """The ballots that count: submitted. The one place to narrow which ballots a tally and
+    the committee's records count."""
+    return [BALLOTS.c.survey_id == survey.id, BALLOTS.c.submitted_at.is_not(None)]
 
 
 def submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
     """Join condition of an eligible flat's submitted ballot, on the index of ballots by
     (survey, household)."""
     return (
-        (Ballot.survey_id == flat.survey_id)
-        & (Ballot.household_id == flat.household_id)
-        & Ballot.submitted_at.is_not(None)
+        (BALLOTS.c.survey_id == flat.survey_id)
+        & (BALLOTS.c.household_id == flat.household_id)
+        & BALLOTS.c.submitted_at.is_not(None)
     )
 
 
@@ -73,7 +82,7 @@ def flat_answered(survey: Survey, definition: SurveyDefinition) -> ColumnElement
         Membership.household_id == EligibleFlat.household_id,
         Membership.status == MembershipStatus.ACTIVE,
         Membership.role.in_([Role(role.value) for role in definition.audience]),
-        Ballot.resident_id == Membership.resident_id,
+        BALLOTS.c.resident_id == Membership.resident_id,
         *submitted_ballots(survey),
     )
 
@@ -83,10 +92,10 @@ def answered_flats(survey: Survey, definition: SurveyDefinition) -> Subquery:
     head_id, shared) and ballot_id, the flat's ballot: from the ballots' copies, or for a
     survey answered per person from the eligible flats (no ballot_id)."""
     if definition.answer_per is AnswerPer.FLAT:
-        b = Ballot
+        b = BALLOTS.c
         query = select(b.unit_id, b.cents, b.head_id, b.shared, b.id.label("ballot_id"))
         return query.where(*submitted_ballots(survey)).subquery("answered")
-    f = EligibleFlat
+    f = FLATS.c
     return (
         select(f.unit_id, f.cents, f.head_id, f.shared, null().label("ballot_id"))
         .where(f.survey_id == survey.id, flat_answered(survey, definition))
@@ -97,8 +106,9 @@ def answered_flats(survey: Survey, definition: SurveyDefinition) -> Subquery:
 def _choice_of(answered: Subquery, question: Question) -> tuple[Any, ColumnElement[bool]]:
     """An answer choice to ``question`` and its join condition to an answered flat's ballot:
     a decided question has one choice per ballot."""
-    choice = aliased(AnswerChoice)
-    return choice, (choice.ballot_id == answered.c.ballot_id) & (choice.question_id == question.id)
+    choice = CHOICES.alias()
+    joined = (choice.c.ballot_id == answered.c.ballot_id) & (choice.c.question_id == question.id)
+    return choice, joined
 
 
 @lru_cache(maxsize=4096)  # a compound repeats the same few unit names
@@ -107,6 +117,11 @@ def natural_key(name: str) -> tuple[tuple[int, str], ...]:
     return tuple(
         (int(part), "") if part.isdigit() else (0, part) for part in re.split(r"(\d+)", name)
     )
+
+
+def _ranks(names: Iterable[str]) -> dict[str, int]:
+    """Each distinct name's place in natural order."""
+    return {name: rank for rank, name in enumerate(sorted(set(names), key=natural_key))}
 
 
 # ---- the passes ----------------------------------------------------------------------------
@@ -130,54 +145,57 @@ async def unit_tallies(
     options with their area are added up here, so that the count of options need not read
     those answers again."""
     decided = definition.decided_questions
-    counts: list[ColumnElement[Any]] = [func.count().label("flats"), func.sum(answered.c.cents)]
+    picks: list[ColumnElement[bool]] = []
     per_unit = select(answered.c.unit_id)
     for question in decided:
         choice, joined = _choice_of(answered, question)
         per_unit = per_unit.outerjoin(choice, joined)
-        for each in AgreeAnswer:
-            picked = choice.option_id == each.value
-            counts += [func.count().filter(picked), func.sum(answered.c.cents).filter(picked)]
-    answers = per_unit.add_columns(*counts).group_by(answered.c.unit_id).subquery("answers")
+        picks += [choice.c.option_id == each.value for each in AgreeAnswer]
+    # Per unit: flats, then each pick's flats (approve, reject, abstain of each decided question
+    # in turn), then the area of all and of each pick.
+    counts = [func.count(), *(func.count().filter(pick) for pick in picks)]
+    areas = [
+        func.sum(answered.c.cents),
+        *(func.sum(answered.c.cents).filter(pick) for pick in picks),
+    ]
+    answers = per_unit.add_columns(*counts, *areas).group_by(answered.c.unit_id).subquery()
     # Grouped by ids first, named after: grouping 50,000 rows by names would sort them all.
-    # COALESCE: a unit where nobody answered has no row of answers.
-    rows = await session.execute(
-        select(
-            Building.name,
-            Unit.name,
-            ScopeUnit.flats,
-            *(func.coalesce(column, 0) for column in list(answers.c)[1:]),
+    # COALESCE: a unit where nobody answered has no row of answers. Sums as BIGINT: PostgreSQL
+    # gives NUMERIC, which the driver would turn into 20,000 Decimals.
+    figures = [cast(func.coalesce(column, 0), BigInteger) for column in list(answers.c)[1:]]
+    rows = (
+        await session.execute(
+            select(BUILDINGS.c.name, UNITS.c.name, SCOPE_UNITS.c.flats, *figures)
+            .join_from(SCOPE_UNITS, UNITS, UNITS.c.id == SCOPE_UNITS.c.unit_id)
+            .join(BUILDINGS, BUILDINGS.c.id == UNITS.c.building_id)
+            .outerjoin(answers, answers.c.unit_id == SCOPE_UNITS.c.unit_id)
+            .where(SCOPE_UNITS.c.survey_id == survey.id)
         )
-        .join_from(ScopeUnit, Unit, Unit.id == ScopeUnit.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .outerjoin(answers, answers.c.unit_id == ScopeUnit.unit_id)
-        .where(ScopeUnit.survey_id == survey.id)
-    )
+    ).all()
+    # In natural order (2栋 before 10栋): rank the few distinct names, then sort by the ranks.
+    buildings, units = _ranks(row[0] for row in rows), _ranks(row[1] for row in rows)
+    rows.sort(key=lambda row: (buildings[row[0]], units[row[1]]))
+    # Named ballots only: in a unit with one respondent, anonymous counts would tell its answer.
+    named = definition.ballots is Ballots.NAMED
+    # Each decided question's approve, reject and abstain: the row's columns from `at` on.
+    at = [(q.id, 4 + 3 * i) for i, q in enumerate(decided)] if named else []
+    places = [
+        PlaceTally(
+            row[0], row[1], row[2], row[3], tuple([AgreeCounts(q, *row[i : i + 3]) for q, i in at])
+        )
+        for row in rows
+    ]
+    # Column by column: the flats, each pick's flats, the area, each pick's area.
+    columns = list(zip(*rows, strict=True))[3:] or [()] * (2 + 2 * len(picks))
+    flats, *picked = map(sum, columns[: 1 + len(picks)])
+    cents, *picked_cents = map(sum, columns[1 + len(picks) :])
     options = [(q.id, a.value) for q in decided for a in AgreeAnswer]
-    named = definition.ballots is Ballots.NAMED  # else a unit's counts could tell a flat's answer
-    units, flats, cents, sums = [], 0, 0, [0] * 2 * len(options)
-    for building, unit, eligible_flats, answered_flats, unit_cents, *agree in rows:
-        flats, cents = flats + answered_flats, cents + int(unit_cents)
-        sums = [total + int(value) for total, value in zip(sums, agree, strict=True)]
-        picks = iter(agree[::2])  # approve, reject, abstain of each decided question in turn
-        units.append(
-            PlaceTally(
-                building,
-                unit,
-                eligible_flats,
-                answered_flats,
-                tuple(AgreeCounts(q.id, next(picks), next(picks), next(picks)) for q in decided)
-                if named
-                else (),
-            )
-        )
-    units.sort(key=lambda place: (natural_key(place.building), natural_key(place.unit or "")))
-    return units, Answered(
+    return places, Answered(
         flats,
         cents,
         {
-            option: OptionCount(option[1], sums[2 * i], area_of(sums[2 * i + 1]), 0, 0)
-            for i, option in enumerate(options)
+            option: OptionCount(option[1], count, area_of(area), 0, 0)
+            for option, count, area in zip(options, picked, picked_cents, strict=True)
         },
     )
 
@@ -206,9 +224,9 @@ async def shared_heads(
     )
     for m, question in enumerate(definition.decided_questions):
         choice, joined = _choice_of(answered, question)
-        approves = choice.option_id == AgreeAnswer.APPROVE.value
+        approves = choice.c.option_id == AgreeAnswer.APPROVE.value
         per_head = per_head.outerjoin(choice, joined).add_columns(
-            func.count(choice.option_id).label(f"p{m}"),
+            func.count(choice.c.option_id).label(f"p{m}"),
             func.count().filter(approves).label(f"a{m}"),
         )
     heads = per_head.subquery("heads")
@@ -234,18 +252,18 @@ async def option_counts(
     plus their area."""
     if questions is not None and not questions:
         return {}
-    choice = AnswerChoice
+    choice = CHOICES.c
     only = () if questions is None else (choice.question_id.in_([q.id for q in questions]),)
     rows = await session.execute(
         select(
             choice.question_id,
             choice.option_id,
             func.count(),
-            func.sum(Ballot.cents),
+            cast(func.sum(BALLOTS.c.cents), BigInteger),
             func.sum(choice.rank),
             func.count().filter(choice.rank == 1),
         )
-        .join(Ballot, Ballot.id == choice.ballot_id)
+        .join_from(CHOICES, BALLOTS, BALLOTS.c.id == choice.ballot_id)
         .where(*submitted_ballots(survey), *only)
         .group_by(choice.question_id, choice.option_id)
     )
@@ -272,15 +290,16 @@ async def answered_counts(
     not)."""
     if not questions:
         return {}
+    answer = ANSWERS.c
     rows = await session.execute(
-        select(Answer.question_id, func.count())
-        .join(Ballot, Ballot.id == Answer.ballot_id)
+        select(answer.question_id, func.count())
+        .join_from(ANSWERS, BALLOTS, BALLOTS.c.id == answer.ballot_id)
         .where(
             *submitted_ballots(survey),
-            Answer.question_id.in_([q.id for q in questions]),
-            Answer.value != _NULL,
+            answer.question_id.in_([q.id for q in questions]),
+            answer.value != _NULL,
         )
-        .group_by(Answer.question_id)
+        .group_by(answer.question_id)
     )
     return {question_id: count for question_id, count in rows}
 
@@ -295,22 +314,23 @@ async def number_results(
         return {}
     # A number is stored quantized to its question's places, as the JSON string "-12.50":
     # without the quotes and the point it is the exact integer -1250 (× 10^-places).
-    scaled = cast(func.replace(func.replace(Answer.value, '"', ""), ".", ""), BigInteger)
+    answer = ANSWERS.c
+    scaled = cast(func.replace(func.replace(answer.value, '"', ""), ".", ""), BigInteger)
     rows = await session.execute(
         select(
-            Answer.question_id,
+            answer.question_id,
             func.min(scaled),
             func.max(scaled),
             func.sum(scaled // _NUMBER_SPLIT),
             func.sum(scaled % _NUMBER_SPLIT),
         )
-        .join(Ballot, Ballot.id == Answer.ballot_id)
+        .join_from(ANSWERS, BALLOTS, BALLOTS.c.id == answer.ballot_id)
         .where(
             *submitted_ballots(survey),
-            Answer.question_id.in_([q.id for q in questions]),
-            Answer.value != _NULL,
+            answer.question_id.in_([q.id for q in questions]),
+            answer.value != _NULL,
         )
-        .group_by(Answer.question_id)
+        .group_by(answer.question_id)
     )
     found = {question_id: rest for question_id, *rest in rows}
     results = {}
@@ -333,7 +353,7 @@ async def number_results(
 
 async def submitted_count(session: AsyncSession, survey: Survey) -> int:
     found = await session.scalar(
-        select(func.count()).select_from(Ballot).where(*submitted_ballots(survey))
+        select(func.count()).select_from(BALLOTS).where(*submitted_ballots(survey))
     )
     return count_of(found)
 

@@ -6,7 +6,7 @@ and `SurveyTally.from_json` takes them back."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
@@ -80,7 +80,7 @@ class Decision:
     outcome: Outcome
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per tally: slots build faster
 class AgreeCounts:
     question_id: str
     approve: int
@@ -88,7 +88,7 @@ class AgreeCounts:
     abstain: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per tally: slots build faster
 class PlaceTally:
     """Flats of one unit (or of a whole building, ``unit`` None) that answered, and how they
     answered each decided question. An anonymous survey leaves ``agree`` empty: in a unit with
@@ -117,6 +117,11 @@ class SurveyTally:
 
     def decision(self, question_id: str) -> Decision:
         return next(each for each in self.decisions if each.question_id == question_id)
+
+    def without_places(self) -> SurveyTally:
+        """The tally without its breakdown by building and unit, which a chart does not show:
+        thousands of units fewer to hand over to the process that draws it."""
+        return replace(self, buildings=(), units=())
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data: Decimals as strings ("1234.50"), fractions as "2/3", enums as

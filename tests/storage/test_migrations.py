@@ -61,17 +61,19 @@ async def start(url):
     await engine.dispose()
 
 asyncio.run(start(sys.argv[1]))
-print(json.dumps([name for name in ("alembic", "asyncpg", "aiosqlite") if name in sys.modules]))
+drivers = ("asyncpg", "aiosqlite", "sqlalchemy.dialects.postgresql", "sqlalchemy.dialects.sqlite")
+print(json.dumps([name for name in ("alembic", *drivers) if name in sys.modules]))
 """
 
 
-def test_a_started_process_loads_its_own_driver_and_not_alembic(database_url: str) -> None:
+def test_a_started_process_loads_its_own_database_code_and_not_alembic(database_url: str) -> None:
     run = subprocess.run(
         [sys.executable, "-c", STARTED, database_url], capture_output=True, text=True, timeout=60
     )
     assert run.returncode == 0, run.stderr
-    own = "aiosqlite" if database_url.startswith("sqlite") else "asyncpg"
-    assert json.loads(run.stdout) == [own]
+    own = ["aiosqlite"] if database_url.startswith("sqlite") else ["asyncpg"]
+    dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    assert json.loads(run.stdout) == [*own, f"sqlalchemy.dialects.{dialect}"]
 
 
 async def test_unmigrated_database_says_what_to_run(engine: AsyncEngine) -> None:
