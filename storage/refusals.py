@@ -28,6 +28,7 @@ class Refusal(enum.Enum):
     SURVEY_NOT_CLOSED = "survey_not_closed"  # publishing before the close
     NOT_ELIGIBLE = "not_eligible"  # outside the survey's scope or audience
     OWNERS_ONLY = "owners_only"  # a tenant or family member in a formal vote
+    OWNER_UNCONFIRMED = "owner_unconfirmed"  # an owner the committee has not confirmed, in a vote
     FLAT_ANSWERED_BY_ANOTHER = "flat_answered_by_another"  # the flat's respondent is someone else
     DRIVE_NOT_DRAFT = "drive_not_draft"  # opening a contribution drive twice
     DRIVE_CLOSED = "drive_closed"  # pledging, changing or withdrawing after the close

@@ -89,6 +89,10 @@ def refusal_text(reason: Refusal) -> str:
             "Only the owners of the flats take part in this formal vote; family members and "
             "tenants cannot vote."
         ),
+        Refusal.OWNER_UNCONFIRMED: _(
+            "Your ownership has not been confirmed by the committee yet, so your vote cannot "
+            "be counted; once it is confirmed you can vote."
+        ),
         Refusal.FLAT_ANSWERED_BY_ANOTHER: _(
             "Another member of your flat answers for it; one answer is counted per flat."
         ),

@@ -43,6 +43,21 @@ def start_keyboard(survey: Survey, invitation: Invitation) -> InlineKeyboardMark
     return builder.as_markup()
 
 
+def _for_whom(invitation: Invitation, flat: str | None) -> list[str]:
+    """Whose answer it is: the flat's, and for an owner the committee has not confirmed yet
+    why it cannot be given yet. Call it in the recipient's locale."""
+    if flat is None:
+        return []
+    if invitation.unconfirmed:
+        return [
+            _(
+                "You are linked to {flat} as its owner, but the committee has not confirmed "
+                "your ownership yet; once it does, you can vote for the flat."
+            ).format(flat=flat)
+        ]
+    return [_("You answer for {flat}.").format(flat=flat)]
+
+
 def invitation_message(
     survey: Survey, invitation: Invitation, flat: str | None, i18n: I18n, zone: ZoneInfo
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -59,8 +74,7 @@ def invitation_message(
             lines += ["", local(definition.description, language)]
         if survey.closes_at is not None:
             lines += ["", _("Open until {time}.").format(time=local_time(survey.closes_at, zone))]
-        if flat is not None:
-            lines.append(_("You answer for {flat}.").format(flat=flat))
+        lines += _for_whom(invitation, flat)
         return "\n".join(lines), start_keyboard(survey, invitation)
 
 
@@ -87,8 +101,7 @@ def reminder_message(
                 title=local(definition.title, language), time=local_time(survey.closes_at, zone)
             )
         ]
-        if flat is not None:
-            lines.append(_("You answer for {flat}.").format(flat=flat))
+        lines += _for_whom(invitation, flat)
         return "\n".join(lines), start_keyboard(survey, invitation)
 
 

@@ -48,12 +48,15 @@ def small_register() -> list[RegisterFlat]:
 
 @dataclass
 class Codes:
-    """Deep links of the issued codes: flats by "1栋/1单元/101", units by "1栋/1单元"."""
+    """Deep links of the issued codes: flats by "1栋/1单元/101", units by "1栋/1单元".
+    `owner_flats`: the flat codes handed to each owner in person, whose owner is confirmed
+    on scanning (only confirmed owners vote formally)."""
 
     compound: str
     units: dict[str, str]
     flats: dict[str, str]
     ids: dict[str, int]
+    owner_flats: dict[str, str]
 
 
 def bot_settings(database_url: str, api_url: str, **overrides: object) -> Settings:
@@ -80,7 +83,12 @@ async def codes(sessions: async_sessionmaker[AsyncSession]) -> Codes:
         compound = await compound_named(session, COMPOUND)
         compound.quiet_hours = "off"  # the suite runs at any hour; test_quiet_hours sets them
         issued = await issue_codes(session, compound.id, max_uses=2)
-    links = Codes(compound="", units={}, flats={}, ids={})
+        handed = await issue_codes(session, compound.id, max_uses=2, owner_verified=True)
+    links = Codes(compound="", units={}, flats={}, ids={}, owner_flats={})
+    for item in handed:
+        if item.code.kind is CodeKind.FLAT:
+            place = f"{item.building}/{item.unit}/{item.room}"
+            links.owner_flats[place] = deep_link(BOT_USERNAME, sign(item.code.id, SECRET_KEY))
     for item in issued:
         link = deep_link(BOT_USERNAME, sign(item.code.id, SECRET_KEY))
         if item.code.kind is CodeKind.COMPOUND:

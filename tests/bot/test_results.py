@@ -44,7 +44,7 @@ async def _vote(
     owners = []
     for room in UNIT_FLATS:
         owner = await client.resident(f"业主{room}")
-        await join_flat(owner, codes.flats[f"1栋/1单元/{room}"])
+        await join_flat(owner, codes.owner_flats[f"1栋/1单元/{room}"])
         owners.append(owner)
     await settle(owners[-1])
     async with sessions() as session, session.begin():
