@@ -249,3 +249,36 @@ def export(number: int, out: Path, chart: Path | None) -> None:
     if chart is not None:
         chart.write_bytes(chart_png(definition, result))
     click.echo(f"Survey #{number}: {len(records.ballots)} ballots written to {out}.")
+
+
+@main.command("publish-poster")
+@click.argument("number", type=NUMBER)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="The PDF to write (A4): the result to post in the compound (公示).",
+)
+@friendly
+def publish_poster(number: int, out: Path) -> None:
+    """Print the published result of survey NUMBER (公示): the matter, the scope, the figures
+    against each threshold, the outcome, and the objection window."""
+    from bot.documents.result_poster import result_poster_pdf
+    from storage.surveys.models import Survey
+    from storage.surveys.publication import Publication, publication
+    from storage.surveys.queries import definition_of
+    from storage.surveys.tallies import tally_survey
+    from surveys.voting.results import SurveyTally
+
+    config = settings()
+
+    async def gather(session: AsyncSession) -> tuple[Survey, SurveyTally, Publication]:
+        found = await numbered_survey(session, number)
+        published = await publication(session, found)  # refused before the 公示
+        return found, await tally_survey(session, found), published
+
+    found, result, published = run(in_transaction(config, gather))
+    out.write_bytes(
+        result_poster_pdf(definition_of(found.definition), result, published, config.tz)
+    )
+    click.echo(f"Survey #{number}: the result (公示) written to {out}.")
