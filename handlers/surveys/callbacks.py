@@ -7,3 +7,10 @@ from aiogram.filters.callback_data import CallbackData
 
 class ObjectToResult(CallbackData, prefix="ob"):
     survey_id: int
+
+
+class ConfirmSurveyStep(CallbackData, prefix="sx"):
+    """The committee's confirmation of /close or /publish (`step`), or "cancel"."""
+
+    survey_id: int
+    step: str

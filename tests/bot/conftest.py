@@ -145,3 +145,13 @@ async def join_flat(resident: Resident, link: str, role: str = "业主") -> str:
     """Scan a flat's own code and choose `role`; return the welcome."""
     await resident.scan(link)
     return await choose_role(resident, role)
+
+
+async def confirmed(member: Resident, command: str) -> str:
+    """Send /close or /publish, tap the confirmation it asks for, and return what the question
+    turned into."""
+    await member.send(command)
+    question = await member.next_message()
+    button = "确认公示" if command.startswith("/publish") else "确认结束"
+    await member.press(button, message_id=question["message_id"])
+    return str((await member.edited(question))["text"])
