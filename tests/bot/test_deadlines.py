@@ -91,11 +91,12 @@ async def test_reopen_a_survey_closed_by_mistake_until_its_result_is_published(
         )
     assert ballots == 2  # the ballot from before the close stays, the new one is added
 
-    # Closed by its sweep long after: the former close has passed, so the days are needed.
-    later = now + timedelta(days=3)
-    assert await _sweep(linli, sessions, later, close_due_surveys) == 1  # told in 3 days
-    assert "请注明重新开放的天数" in await _said(committee, f"/reopen {number}")
-    assert "已重新开放" in await _said(committee, f"/reopen {number} 1")
+    # One closed by its sweep: its close has passed, so the days it reopens for are needed.
+    ended = await _survey(sessions, "flat", now - timedelta(days=5), now - timedelta(minutes=1))
+    assert await _sweep(linli, sessions, now, close_due_surveys) == 1
+    assert f"征询 #{ended} 已结束" in (await committee.next_message())["text"]
+    assert "请注明重新开放的天数" in await _said(committee, f"/reopen {ended}")
+    assert "已重新开放" in await _said(committee, f"/reopen {ended} 1")
     await confirmed(committee, f"/close {number}")
     assert "将通知" in await confirmed(committee, f"/publish {number}")
     assert "document" in await committee.next_message()  # the poster
