@@ -148,10 +148,11 @@ async def join_flat(resident: Resident, link: str, role: str = "业主") -> str:
 
 
 async def confirmed(member: Resident, command: str) -> str:
-    """Send /close or /publish, tap the confirmation it asks for, and return what the question
-    turned into."""
+    """Send `/close N` or `/publish N`, tap the confirmation it asks for, and return what the
+    question turned into. A publication's poster follows as a document, left unread."""
     await member.send(command)
-    question = await member.next_message()
-    button = "确认公示" if command.startswith("/publish") else "确认结束"
-    await member.press(button, message_id=question["message_id"])
+    publish = command.startswith("/publish")
+    number = command.split()[1]
+    question = await member.shown(f"公示征询 #{number}" if publish else f"结束征询 #{number}")
+    await member.press("确认公示" if publish else "确认结束", message_id=question["message_id"])
     return str((await member.edited(question))["text"])

@@ -24,6 +24,7 @@ async def _published(
     number, owners = await _vote(client, codes, sessions, [Answer.APPROVE] * 5)
     await confirmed(committee, f"/close {number}")
     await confirmed(committee, f"/publish {number}")
+    assert (await committee.next_message())["document"]["file_name"].endswith(".pdf")
     for owner in owners:
         told = await owner.next_message()
         assert "异议" in told["text"] and "前提出" in told["text"]

@@ -99,7 +99,7 @@ async def test_only_the_compounds_committee_may(world: World, sessions: Sessions
                 assert any(row.shows.format(**names) in t for t in shown), (command, shown)
             if row.confirm is not None:
                 await world.committee.press(row.confirm)
-                await replies(world.committee, "/me")  # committed
+                await replies(world.committee, None)  # committed
     async with sessions() as session:
         survey = await session.get(Survey, world.survey_id)
         assert survey is not None and survey.status is SurveyStatus.PUBLISHED
