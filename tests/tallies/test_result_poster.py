@@ -12,6 +12,7 @@ import pytest
 from PIL import Image, ImageChops
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.documents.out_of_process import out_of_process
 from bot.documents.result_poster import result_poster_pdf
 from storage.refusals import Refused
 from storage.surveys.publication import publication
@@ -91,3 +92,11 @@ async def test_the_poster_renders_chinese_and_the_tallys_figures(sessions: Sessi
     assert published.objections_until.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") in text
     assert "对结果提出异议" in text
     assert "未参与" in text  # 3栋/2单元/302 did not vote; no name is printed
+
+    # The bot draws it in a process of its own: the flats' answers travel there intact.
+    drawn = out_of_process("bot.documents.result_poster", "result_poster_pdf")
+    again, _, document = _text_and_pages(
+        drawn(definition_of(survey.definition), result, published, zone=SHANGHAI)
+    )
+    document.close()
+    assert again == text
