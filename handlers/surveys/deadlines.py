@@ -17,6 +17,7 @@ from handlers.shared.filters import Committee, Sorry
 from handlers.shared.replies import Replies
 from handlers.surveys.notices import announce_new_close, local_time
 from storage.surveys.deadlines import extend_survey, reopen_survey
+from storage.surveys.models import Survey
 from storage.surveys.queries import survey_for_committee
 from surveys.numbers import whole_number_or_none
 
@@ -31,6 +32,15 @@ def _numbers(command: CommandObject, count: range) -> list[int] | None:
         return None
     found = [number for number in numbers if number is not None]
     return found if all(1 <= days <= MAX_DAYS for days in found[1:]) else None
+
+
+async def _tell(
+    session: AsyncSession, survey: Survey, i18n: I18n, zone: ZoneInfo, *, reopened: bool
+) -> dict[str, object]:
+    """Queue the new close for who has not finished; the figures of the committee's reply."""
+    assert survey.closes_at is not None
+    count = await announce_new_close(session, survey, i18n, zone, reopened=reopened)
+    return {"number": survey.id, "time": local_time(survey.closes_at, zone), "count": count}
 
 
 async def extend(
@@ -53,13 +63,12 @@ async def extend(
     number, days = numbers
     survey = await survey_for_committee(session, compounds, number)
     await extend_survey(session, survey, days)
-    assert survey.closes_at is not None
-    told = await announce_new_close(session, survey, i18n, zone, reopened=False)
+    told = await _tell(session, survey, i18n, zone, reopened=False)
     replies.say(
         _(
             "Survey #{number} now closes at {time}; {count} residents who have not finished "
             "answering will be told."
-        ).format(number=number, time=local_time(survey.closes_at, zone), count=told)
+        ).format(**told)
     )
 
 
@@ -83,13 +92,12 @@ async def reopen(
     number, *days = numbers
     survey = await survey_for_committee(session, compounds, number)
     await reopen_survey(session, survey, days[0] if days else None)
-    assert survey.closes_at is not None
-    told = await announce_new_close(session, survey, i18n, zone, reopened=True)
+    told = await _tell(session, survey, i18n, zone, reopened=True)
     replies.say(
         _(
             "Survey #{number} is open again until {time}; the answers given stay. {count} "
             "residents who have not finished answering will be told."
-        ).format(number=number, time=local_time(survey.closes_at, zone), count=told)
+        ).format(**told)
     )
 
 
