@@ -98,10 +98,13 @@ def build_dispatcher(
     dispatcher.message.outer_middleware(CaptionsAreNotCommands())
     dispatcher["join_key"] = settings.secret_key
     dispatcher["zone"] = zone
-    # A survey's chart and workbook are drawn apart: Pillow and openpyxl never stay here.
+    # A survey's chart, workbook and poster are drawn apart: Pillow, openpyxl, fpdf2 and the
+    # CJK font never stay here.
     dispatcher["render_chart"] = out_of_process("bot.documents.charts", "chart_png")
     export = out_of_process("bot.documents.reports", "export_xlsx")
     dispatcher["render_export"] = partial(export, tz=zone)
+    poster = out_of_process("bot.documents.result_poster", "result_poster_pdf")
+    dispatcher["render_poster"] = partial(poster, zone=zone)
     dispatcher["render_ledger"] = renderer("bot.documents.records_xlsx", "ledger_xlsx")
     dispatcher["render_complaints"] = renderer("bot.documents.records_xlsx", "complaints_xlsx")
     dispatcher["complaint_limits"] = settings.complaint_limits

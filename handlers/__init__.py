@@ -18,6 +18,7 @@ from handlers.shared.texts import refusal_text
 from handlers.signin import links as signin
 from handlers.surveys import answering, objections, results
 from handlers.surveys import committee as survey_committee
+from handlers.surveys import deadlines as survey_deadlines
 from handlers.surveys.texts import rejection_text
 from storage.refusals import Refused
 from surveys.complaints.rules import OverLimit
@@ -37,6 +38,7 @@ def build_router() -> Router:
         objections.build_router(),
         results.build_router(),
         survey_committee.build_router(),
+        survey_deadlines.build_router(),
         drafting.build_router(),
         deliveries.build_router(),
         drives.build_router(),

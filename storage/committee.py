@@ -99,9 +99,12 @@ async def compounds_of(session: AsyncSession, telegram_id: int) -> list[int]:
     return list(result)
 
 
-async def designate_respondent(session: AsyncSession, household_id: int, telegram_id: int) -> None:
+async def designate_respondent(
+    session: AsyncSession, household_id: int, telegram_id: int
+) -> Membership:
     """Make a confirmed member answer for their flat in per-flat surveys and votes, instead
-    of its earliest member. A vote still takes only owners: designate an owner for votes."""
+    of its earliest member. A vote still takes only confirmed owners: designated or not, it
+    is the flat's first confirmed owner who votes."""
     member = await session.scalar(
         select(Membership)
         .join(Resident, Resident.id == Membership.resident_id)
@@ -122,3 +125,4 @@ async def designate_respondent(session: AsyncSession, household_id: int, telegra
         other.answers_for_flat = False
     member.answers_for_flat = True
     await session.flush()
+    return member

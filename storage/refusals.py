@@ -27,8 +27,13 @@ class Refusal(enum.Enum):
     SURVEY_NOT_DRAFT = "survey_not_draft"  # opening twice
     SURVEY_NOT_OPEN = "survey_not_open"  # closing what is not open
     SURVEY_NOT_CLOSED = "survey_not_closed"  # publishing before the close
+    CLOSE_PASSED = "close_passed"  # extending a survey already closed
+    REOPEN_NOT_CLOSED = "reopen_not_closed"  # reopening a survey that is not closed
+    REOPEN_PUBLISHED = "reopen_published"  # reopening after the 公示
+    REOPEN_NEEDS_DAYS = "reopen_needs_days"  # reopening without days, its former close passed
     NOT_ELIGIBLE = "not_eligible"  # outside the survey's scope or audience
     OWNERS_ONLY = "owners_only"  # a tenant or family member in a formal vote
+    OWNER_UNCONFIRMED = "owner_unconfirmed"  # an owner the committee has not confirmed, in a vote
     FLAT_ANSWERED_BY_ANOTHER = "flat_answered_by_another"  # the flat's respondent is someone else
     DRIVE_NOT_DRAFT = "drive_not_draft"  # opening a contribution drive twice
     DRIVE_CLOSED = "drive_closed"  # pledging, changing or withdrawing after the close

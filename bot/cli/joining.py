@@ -47,14 +47,19 @@ def committee_add(compound: str, telegram_id: int) -> None:
 def committee_designate(compound: str, flat: str, telegram_id: int) -> None:
     """Choose which member of a flat answers for it (by default, the first who joined)."""
     from storage.committee import compound_named, designate_respondent
-    from storage.residents import flat_named
+    from storage.residents import flat_named, is_confirmed_owner
 
-    async def designate(session: AsyncSession) -> None:
+    async def designate(session: AsyncSession) -> bool:
         found = await flat_named(session, (await compound_named(session, compound)).id, flat)
-        await designate_respondent(session, found.id, telegram_id)
+        return is_confirmed_owner(await designate_respondent(session, found.id, telegram_id))
 
-    run(in_transaction(settings(), designate))
+    owner = run(in_transaction(settings(), designate))
     click.echo(f"{telegram_id} now answers for {flat} in surveys answered per flat.")
+    if not owner:
+        click.echo(
+            "Not a confirmed owner: in formal votes the flat's first confirmed owner votes "
+            "(confirm owners in /pending)."
+        )
 
 
 @committee.command("remove")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.common import Failure, friendly, in_transaction, main, run, settings
 from bot.cli_types import NUMBER, TEXT, WholeNumber
 from storage.surveys.queries import numbered_survey
+
+if TYPE_CHECKING:
+    from storage.surveys.models import Survey
 
 
 @main.group()
@@ -39,7 +43,6 @@ def survey_create(source: str, compound: str, building: str | None, unit: str | 
 
     It is created closed; `linli survey open N` opens it and tells the residents."""
     from storage.committee import compound_named
-    from storage.surveys.models import Survey
     from storage.surveys.queries import create_survey, scope_named
     from surveys.voting.schema import SchemaError, load_definition
     from surveys.voting.templates import template_names, template_text
@@ -100,7 +103,6 @@ def survey_open(number: int, days: int | None) -> None:
     from bot.app import build_i18n
     from handlers.surveys.notices import announce_opening
     from storage.models import utcnow
-    from storage.surveys.models import Survey
     from storage.surveys.queries import open_survey
 
     config = settings()
@@ -133,6 +135,54 @@ def survey_close(number: int) -> None:
 
     run(in_transaction(settings(), close))
     click.echo(f"Survey #{number} is closed.")
+
+
+def _move_close(
+    number: int, move: Callable[[AsyncSession, Survey], Awaitable[None]], *, reopened: bool
+) -> None:
+    """Move survey NUMBER's close and tell who has not finished answering."""
+    from bot.app import build_i18n
+    from handlers.surveys.notices import announce_new_close
+
+    config = settings()
+
+    async def moved(session: AsyncSession) -> tuple[Survey, int]:
+        found = await numbered_survey(session, number)
+        await move(session, found)
+        i18n = build_i18n(config.default_language)
+        return found, await announce_new_close(session, found, i18n, config.tz, reopened=reopened)
+
+    survey, told = run(in_transaction(config, moved))
+    click.echo(
+        f"Survey #{number} is open until {survey.closes_at:%Y-%m-%d %H:%M} UTC; {told} residents "
+        "who have not finished answering will be told by the bot."
+    )
+
+
+@survey.command("extend")
+@click.argument("number", type=NUMBER)
+@click.option("--days", type=WholeNumber(1, 365), required=True, help="Days added to the close.")
+@friendly
+def survey_extend(number: int, days: int) -> None:
+    """Give open survey NUMBER more days; who has not finished answering is told."""
+    from storage.surveys.deadlines import extend_survey
+
+    _move_close(number, lambda session, found: extend_survey(session, found, days), reopened=False)
+
+
+@survey.command("reopen")
+@click.argument("number", type=NUMBER)
+@click.option(
+    "--days",
+    type=WholeNumber(1, 365),
+    help="Days it stays open (default: until its former close, if that is still ahead).",
+)
+@friendly
+def survey_reopen(number: int, days: int | None) -> None:
+    """Reopen survey NUMBER, closed by mistake, before its result is published."""
+    from storage.surveys.deadlines import reopen_survey
+
+    _move_close(number, lambda session, found: reopen_survey(session, found, days), reopened=True)
 
 
 @main.group("vote")
@@ -192,7 +242,6 @@ def tally(number: int, as_json: bool) -> None:
     import json
 
     from bot.documents.reports import summary_text
-    from storage.surveys.models import Survey
     from storage.surveys.queries import definition_of
     from storage.surveys.tallies import tally_survey
     from surveys.voting.results import SurveyTally
@@ -229,7 +278,6 @@ def export(number: int, out: Path, chart: Path | None) -> None:
     with its area, owner head and answers, so that anyone can recompute the tally."""
     from bot.documents.charts import chart_png
     from bot.documents.reports import export_xlsx
-    from storage.surveys.models import Survey
     from storage.surveys.queries import definition_of
     from storage.surveys.records import SurveyRecords, survey_records
     from storage.surveys.tallies import tally_survey
@@ -249,3 +297,35 @@ def export(number: int, out: Path, chart: Path | None) -> None:
     if chart is not None:
         chart.write_bytes(chart_png(definition, result))
     click.echo(f"Survey #{number}: {len(records.ballots)} ballots written to {out}.")
+
+
+@main.command("publish-poster")
+@click.argument("number", type=NUMBER)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="The PDF to write (A4): the result to post in the compound (公示).",
+)
+@friendly
+def publish_poster(number: int, out: Path) -> None:
+    """Print the published result of survey NUMBER (公示): the matter, the scope, the figures
+    against each threshold, the outcome, and the objection window."""
+    from bot.documents.result_poster import result_poster_pdf
+    from storage.surveys.publication import Publication, publication
+    from storage.surveys.queries import definition_of
+    from storage.surveys.tallies import tally_survey
+    from surveys.voting.results import SurveyTally
+
+    config = settings()
+
+    async def gather(session: AsyncSession) -> tuple[Survey, SurveyTally, Publication]:
+        found = await numbered_survey(session, number)
+        published = await publication(session, found)  # refused before the 公示
+        return found, await tally_survey(session, found), published
+
+    found, result, published = run(in_transaction(config, gather))
+    out.write_bytes(
+        result_poster_pdf(definition_of(found.definition), result, published, config.tz)
+    )
+    click.echo(f"Survey #{number}: the result (公示) written to {out}.")

@@ -38,6 +38,7 @@ def _committee_commands() -> list[BotCommand]:
         BotCommand(command="export", description=_("Spreadsheet of a survey: /export N")),
         BotCommand(command="close", description=_("Close a survey: /close N")),
         BotCommand(command="publish", description=_("Publish a result to residents: /publish N")),
+        BotCommand(command="extend", description=_("More days for a survey: /extend N DAYS")),
         BotCommand(command="complaints", description=_("Complaints, filtered by state")),
         BotCommand(command="unpaid", description=_("Unpaid pledges of a drive: /unpaid N")),
         BotCommand(command="announce", description=_("Send an announcement")),

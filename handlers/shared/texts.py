@@ -85,10 +85,28 @@ def refusal_text(reason: Refusal) -> str:
         Refusal.SURVEY_NOT_DRAFT: _("This survey has already been opened."),
         Refusal.SURVEY_NOT_OPEN: _("This survey is not open."),
         Refusal.SURVEY_NOT_CLOSED: _("Close the survey before publishing its result."),
+        Refusal.CLOSE_PASSED: _(
+            "This survey is already closed, so its close can no longer be moved. If it was "
+            "closed by mistake and its result is not published yet, /reopen opens it again."
+        ),
+        Refusal.REOPEN_NOT_CLOSED: _(
+            "Only a closed survey can be reopened; this one is not closed."
+        ),
+        Refusal.REOPEN_PUBLISHED: _(
+            "The result of this survey is already published, so it can no longer be reopened."
+        ),
+        Refusal.REOPEN_NEEDS_DAYS: _(
+            "The survey's former close time has passed: say for how many days it opens again, "
+            "for example /reopen 3 7 for survey #3 and 7 days."
+        ),
         Refusal.NOT_ELIGIBLE: _("This survey is not for your flat, so you cannot answer it."),
         Refusal.OWNERS_ONLY: _(
             "Only the owners of the flats take part in this formal vote; family members and "
             "tenants cannot vote."
+        ),
+        Refusal.OWNER_UNCONFIRMED: _(
+            "Your ownership has not been confirmed by the committee yet, so your vote cannot "
+            "be counted; once it is confirmed you can vote."
         ),
         Refusal.FLAT_ANSWERED_BY_ANOTHER: _(
             "Another member of your flat answers for it; one answer is counted per flat."

@@ -1,6 +1,6 @@
-"""The buttons of surveys: starting and answering a ballot, objecting to a published result.
-Each fits Telegram's 64 bytes; every id in them is re-checked against the database, because a
-modified client can send any payload."""
+"""The buttons of surveys: starting and answering a ballot, confirming a close or publication,
+objecting to a published result. Each fits Telegram's 64 bytes; every id in them is re-checked
+against the database, because a modified client can send any payload."""
 
 from __future__ import annotations
 
@@ -29,3 +29,10 @@ class BallotStep(CallbackData, prefix="bs"):
     ballot_id: int
     question_id: str
     action: str  # "done", "skip", "back" or "edit"
+
+
+class ConfirmSurveyStep(CallbackData, prefix="sx"):
+    """The committee's confirmation of /close or /publish (`step`), or "cancel"."""
+
+    survey_id: int
+    step: str

@@ -10,21 +10,25 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.shared.filters import Committee, NumberArgument, Sorry
 from handlers.shared.replies import Replies
 from handlers.shared.texts import building_label, room_label, unit_label
+from handlers.surveys.callbacks import ConfirmSurveyStep
 from handlers.surveys.notices import local_time
 from handlers.surveys.objections import objection_button
 from handlers.surveys.sweeps import closed_text
 from handlers.surveys.tally_text import tally_text
 from storage.outbox.notices import queue_notice
 from storage.outbox.queue import Json, Outgoing
+from storage.refusals import Refusal, Refused
 from storage.surveys.models import InputKind, Survey, SurveyStatus
+from storage.surveys.publication import Publication, publication
 from storage.surveys.queries import (
     close_survey,
     definition_of,
@@ -77,18 +81,50 @@ async def list_surveys(
     replies.say("\n".join(lines))
 
 
+def _confirmation(survey_id: int, step: str, label: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=label, callback_data=ConfirmSurveyStep(survey_id=survey_id, step=step))
+    builder.button(
+        text=_("Cancel"), callback_data=ConfirmSurveyStep(survey_id=survey_id, step="cancel")
+    )
+    return builder.as_markup()
+
+
 async def close(
-    message: Message, number: int, compounds: list[int], session: AsyncSession, replies: Replies
+    message: Message,
+    number: int,
+    compounds: list[int],
+    session: AsyncSession,
+    zone: ZoneInfo,
+    replies: Replies,
 ) -> None:
+    """Ask before closing: nobody can answer or change an answer afterwards."""
     survey = await survey_for_committee(session, compounds, number)
-    await close_survey(session, survey)
-    replies.say(closed_text(survey.id, await turnout(session, survey)))
+    if survey.status is not SurveyStatus.OPEN:
+        raise Refused(Refusal.SURVEY_NOT_OPEN)
+    assert survey.closes_at is not None
+    counts = await turnout(session, survey)
+    replies.say(
+        _(
+            "Close survey #{number} “{title}” now, before its close at {time}? {submitted} of "
+            "{eligible} flats have answered; after the close nobody can answer or change an "
+            "answer."
+        ).format(
+            number=survey.id,
+            title=survey.title,
+            time=local_time(survey.closes_at, zone),
+            submitted=counts.submitted,
+            eligible=counts.eligible,
+        ),
+        _confirmation(survey.id, "close", _("Close it")),
+    )
 
 
 MISSING_SHOWN = 60  # flats listed in the chat; the export lists them all
 
 ChartRenderer = Callable[[SurveyDefinition, SurveyTally, str], bytes]
 ExportRenderer = Callable[[SurveyDefinition, SurveyTally, SurveyRecords], bytes]
+PosterRenderer = Callable[[SurveyDefinition, SurveyTally, Publication], bytes]
 
 
 async def tally(
@@ -182,12 +218,52 @@ async def publish(
     number: int,
     compounds: list[int],
     session: AsyncSession,
+    replies: Replies,
+) -> None:
+    """Ask before publishing: every resident of the scope is told, and it cannot be undone."""
+    survey = await survey_for_committee(session, compounds, number)
+    if survey.status is not SurveyStatus.CLOSED:
+        raise Refused(Refusal.SURVEY_NOT_CLOSED)
+    days = definition_of(survey.definition).objection_days
+    replies.say(
+        _(
+            "Publish the result of survey #{number} “{title}” (公示)? Every resident of its "
+            "scope is told, objections are accepted for {days} days, and it cannot be undone."
+        ).format(number=survey.id, title=survey.title, days=days),
+        _confirmation(survey.id, "publish", _("Publish it")),
+    )
+
+
+async def confirmed_step(
+    query: CallbackQuery,
+    callback_data: ConfirmSurveyStep,
+    compounds: list[int],
+    session: AsyncSession,
     i18n: I18n,
     zone: ZoneInfo,
     replies: Replies,
+    render_poster: PosterRenderer,
 ) -> None:
-    survey = await survey_for_committee(session, compounds, number)
-    await publish_survey(session, survey)
+    survey = await survey_for_committee(session, compounds, callback_data.survey_id)
+    if callback_data.step == "close":
+        await close_survey(session, survey)  # refused if it closed meanwhile
+        replies.edit(closed_text(survey.id, await turnout(session, survey)))
+    elif callback_data.step == "publish":
+        await _publish(survey, session, i18n, zone, replies, render_poster)
+    else:
+        replies.edit(_("Cancelled: survey #{number} is unchanged.").format(number=survey.id))
+
+
+async def _publish(
+    survey: Survey,
+    session: AsyncSession,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+    render_poster: PosterRenderer,
+) -> None:
+    """Publish: the result to every resident of the scope, the poster to the member."""
+    await publish_survey(session, survey)  # refused if it is not closed (published meanwhile)
     definition = definition_of(survey.definition)
     result = await tally_survey(session, survey)
     texts: dict[str, tuple[str, Json | None]] = {}
@@ -207,10 +283,18 @@ async def publish(
         key=f"result:{survey.id}",
         zone=zone,
     )
-    replies.say(
+    replies.edit(
         _("The result of survey #{number} is published; {count} residents will be told.").format(
             number=survey.id, count=queued.count
         )
+    )
+    poster = await asyncio.to_thread(
+        render_poster, definition, result, await publication(session, survey)
+    )
+    replies.document(
+        poster,
+        f"survey-{survey.id}-result.pdf",
+        _("The result of survey #{number} to print and post (公示).").format(number=survey.id),
     )
 
 
@@ -269,4 +353,5 @@ def build_router() -> Router:
     router.message.register(tally, Command("tally"), *numbered)
     router.message.register(export, Command("export"), *numbered)
     router.message.register(publish, Command("publish"), *numbered)
+    router.callback_query.register(confirmed_step, ConfirmSurveyStep.filter(), Committee())
     return router

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -18,8 +19,10 @@ from handlers.surveys.texts import local
 from storage.outbox.notices import queue_notice
 from storage.outbox.queue import Outgoing
 from storage.residents import flats_by_id
+from storage.surveys.deadlines import notice_key
 from storage.surveys.models import Survey
 from storage.surveys.queries import Invitation, definition_of, invitations
+from storage.surveys.schedules import non_finishers
 from surveys.voting.schema import SurveyKind
 
 
@@ -43,6 +46,21 @@ def start_keyboard(survey: Survey, invitation: Invitation) -> InlineKeyboardMark
     return builder.as_markup()
 
 
+def _for_whom(invitation: Invitation, flat: str | None) -> list[str]:
+    """Whose answer it is: the flat's, and for an owner the committee has not confirmed yet
+    why it cannot be given yet. Call it in the recipient's locale."""
+    if flat is None:
+        return []
+    if invitation.unconfirmed:
+        return [
+            _(
+                "You are linked to {flat} as its owner, but the committee has not confirmed "
+                "your ownership yet; once it does, you can vote for the flat."
+            ).format(flat=flat)
+        ]
+    return [_("You answer for {flat}.").format(flat=flat)]
+
+
 def invitation_message(
     survey: Survey, invitation: Invitation, flat: str | None, i18n: I18n, zone: ZoneInfo
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -59,8 +77,7 @@ def invitation_message(
             lines += ["", local(definition.description, language)]
         if survey.closes_at is not None:
             lines += ["", _("Open until {time}.").format(time=local_time(survey.closes_at, zone))]
-        if flat is not None:
-            lines.append(_("You answer for {flat}.").format(flat=flat))
+        lines += _for_whom(invitation, flat)
         return "\n".join(lines), start_keyboard(survey, invitation)
 
 
@@ -87,8 +104,41 @@ def reminder_message(
                 title=local(definition.title, language), time=local_time(survey.closes_at, zone)
             )
         ]
-        if flat is not None:
-            lines.append(_("You answer for {flat}.").format(flat=flat))
+        lines += _for_whom(invitation, flat)
+        return "\n".join(lines), start_keyboard(survey, invitation)
+
+
+def new_close_message(
+    survey: Survey,
+    invitation: Invitation,
+    flat: str | None,
+    i18n: I18n,
+    zone: ZoneInfo,
+    *,
+    reopened: bool,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The committee moved the close (extended, or `reopened`): told to who has not finished."""
+    definition = definition_of(survey.definition)
+    language = invitation.language or i18n.default_locale
+    assert survey.closes_at is not None  # only open surveys are extended or reopened
+    with i18n.context(), i18n.use_locale(language):
+        vote = definition.kind is SurveyKind.VOTE
+        if reopened and vote:
+            heading = _("The formal vote “{title}” is open again until {time}.")
+        elif reopened:
+            heading = _("The survey “{title}” is open again until {time}.")
+        elif vote:
+            heading = _(
+                "The committee has extended the formal vote “{title}”: it now closes at {time}."
+            )
+        else:
+            heading = _("The committee has extended the survey “{title}”: it now closes at {time}.")
+        title, time = local(definition.title, language), local_time(survey.closes_at, zone)
+        lines = [heading.format(title=title, time=time)]
+        lines.append(
+            _("You have not finished voting.") if vote else _("You have not finished answering.")
+        )
+        lines += _for_whom(invitation, flat)
         return "\n".join(lines), start_keyboard(survey, invitation)
 
 
@@ -132,5 +182,20 @@ async def announce_opening(
     messages = await survey_notices(session, survey, invited, invitation_message, key, i18n, zone)
     queued = await queue_notice(
         session, "survey_opened", messages, compound_id=survey.compound_id, key=key, zone=zone
+    )
+    return queued.count
+
+
+async def announce_new_close(
+    session: AsyncSession, survey: Survey, i18n: I18n, zone: ZoneInfo, *, reopened: bool
+) -> int:
+    """Tell everyone invited who has not finished that the close moved (the committee
+    extended the survey, or `reopened` it); return how many were queued."""
+    key = notice_key(survey, f"survey-moved:{survey.id}")
+    compose = partial(new_close_message, reopened=reopened)
+    invited = await non_finishers(session, survey)
+    messages = await survey_notices(session, survey, invited, compose, key, i18n, zone)
+    queued = await queue_notice(
+        session, "survey_moved", messages, compound_id=survey.compound_id, key=key, zone=zone
     )
     return queued.count

@@ -17,6 +17,7 @@ from handlers.surveys.notices import reminder_message, survey_notices
 from storage.committee import committee_of
 from storage.outbox.notices import broadcast_with_key, notice_time, queue_notice
 from storage.outbox.queue import Outgoing
+from storage.surveys.deadlines import notice_key
 from storage.surveys.models import Survey
 from storage.surveys.queries import Turnout, close_survey, definition_of, turnout
 from storage.surveys.schedules import non_finishers, surveys_open_at, surveys_past_close
@@ -59,7 +60,7 @@ async def close_due_surveys(
             i18n,
             partial(closed_text, survey.id, counts),
         )
-        key = f"survey-closed:{survey.id}"
+        key = notice_key(survey, f"survey-closed:{survey.id}")
         queued += await _queue(session, survey, "survey_closed", key, messages, zone, now)
     return queued
 
@@ -75,7 +76,7 @@ async def remind_non_finishers(
         assert survey.opened_at is not None and survey.closes_at is not None
         offsets = definition_of(survey.definition).reminders
         hours = due_reminder(offsets, survey.opened_at, survey.closes_at, now)
-        key = f"reminder:{survey.id}:{hours}h"
+        key = notice_key(survey, f"reminder:{survey.id}:{hours}h")
         if hours is None or await broadcast_with_key(session, key) is not None:
             continue
         messages = []

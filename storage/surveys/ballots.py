@@ -11,7 +11,13 @@ from storage.db import insert_for
 from storage.models import Membership, MembershipStatus, Resident, Role, utcnow
 from storage.refusals import Refusal, Refused
 from storage.surveys.models import Answer, AnswerChoice, AnswerEvent, Ballot, EligibleFlat, Survey
-from storage.surveys.queries import RESPONDENT_FIRST, audience, check_open, definition_of
+from storage.surveys.queries import (
+    RESPONDENT_FIRST,
+    answering,
+    check_open,
+    definition_of,
+    may_answer,
+)
 from surveys.voting.answer_codec import choices, decode, encode
 from surveys.voting.flow import AnswerValue, Progress, progress
 from surveys.voting.questions import Question
@@ -21,7 +27,7 @@ from surveys.voting.schema import AnswerPer, SurveyDefinition, SurveyKind
 async def _respondent_of_flat(
     session: AsyncSession, survey: Survey, definition: SurveyDefinition, household_id: int
 ) -> int | None:
-    """The resident who answers for an eligible flat: the active member in the audience (the
+    """The resident who answers for an eligible flat: the member who may answer (a confirmed
     owner, for a vote) whom the committee designated, else the earliest."""
     return await session.scalar(
         select(Membership.resident_id)
@@ -30,11 +36,7 @@ async def _respondent_of_flat(
             (EligibleFlat.household_id == Membership.household_id)
             & (EligibleFlat.survey_id == survey.id),
         )
-        .where(
-            Membership.household_id == household_id,
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.role.in_(audience(definition)),
-        )
+        .where(Membership.household_id == household_id, answering(definition))
         .order_by(*RESPONDENT_FIRST)
         .limit(1)
     )
@@ -95,11 +97,13 @@ async def _why_not(
     eligible = await session.get(EligibleFlat, (survey.id, household_id))
     if membership is None or eligible is None:
         return Refusal.NOT_ELIGIBLE
-    if (
-        membership.role is not Role.OWNER
-        and definition_of(survey.definition).kind is SurveyKind.VOTE
-    ):
+    definition = definition_of(survey.definition)
+    if definition.kind is SurveyKind.VOTE and membership.role is not Role.OWNER:
         return Refusal.OWNERS_ONLY
+    if definition.kind is SurveyKind.VOTE and not membership.owner_confirmed:
+        return Refusal.OWNER_UNCONFIRMED
+    if not may_answer(definition, membership):
+        return Refusal.NOT_ELIGIBLE
     return Refusal.FLAT_ANSWERED_BY_ANOTHER
 
 
@@ -113,11 +117,7 @@ async def _is_in_audience(
             (EligibleFlat.household_id == Membership.household_id)
             & (EligibleFlat.survey_id == survey.id),
         )
-        .where(
-            Membership.resident_id == resident.id,
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.role.in_(audience(definition)),
-        )
+        .where(Membership.resident_id == resident.id, answering(definition))
         .limit(1)
     )
     return found is not None
@@ -210,10 +210,10 @@ async def ballot_of(
 ) -> tuple[Survey, Ballot]:
     """A ballot a button names, if its survey is open and this resident may answer it now.
     One statement: the ballot with its row lock (for `record_answer`), its survey, and the
-    flat's confirmed members, of whom the respondent is picked as `ballot_for` would."""
+    flat's active members, of whom the respondent is picked as `ballot_for` would."""
     rows = (
         await session.execute(
-            select(Ballot, Survey, Membership.resident_id, Membership.role)
+            select(Ballot, Survey, Membership)
             .join(Survey, Survey.id == Ballot.survey_id)
             .outerjoin(
                 Membership,
@@ -234,8 +234,9 @@ async def ballot_of(
         if ballot.respondent != f"r:{resident.id}":
             raise Refused(Refusal.NOT_ELIGIBLE)
         return survey, ballot
-    roles = audience(definition)
-    respondent = next((who for _, _, who, role in rows if role in roles), None)
+    respondent = next(
+        (m.resident_id for _, _, m in rows if m is not None and may_answer(definition, m)), None
+    )
     if respondent != resident.id:
         raise Refused(await _why_not(session, survey, resident, ballot.household_id))
     return survey, ballot

@@ -56,6 +56,8 @@ class Survey(Base):
     closed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     objections_until: Mapped[datetime | None]
+    # Times the committee moved the close (extended, or reopened): keys the notices of each close.
+    deadline_moves: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The scope's totals, fixed when the survey opens (None before): what every tally divides by.
     scope_flats: Mapped[int | None]
     scope_cents: Mapped[int | None] = mapped_column(BigInteger)  # area in 0.01 m²

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, String, case, cast, func, insert, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -17,11 +28,11 @@ from storage.models import (
     Membership,
     MembershipStatus,
     Resident,
-    Role,
     Unit,
     utcnow,
 )
 from storage.refusals import NotFound, Refusal, Refused
+from storage.residents import confirmed_owner, is_confirmed_owner
 from storage.surveys.models import (
     Ballot,
     EligibleFlat,
@@ -158,26 +169,48 @@ async def open_survey(
     return int(flats)
 
 
-def audience(definition: SurveyDefinition) -> list[Role]:
+def answering(definition: SurveyDefinition) -> ColumnElement[bool]:
+    """The members who may answer, as a condition on Membership: in a formal vote only the
+    owners whose ownership is confirmed (a flat code proves the flat, not the ownership);
+    in an opinion survey every active member of a role its audience names."""
     if definition.kind is SurveyKind.VOTE:
-        return [Role.OWNER]
-    return list(definition.audience)
+        return confirmed_owner()
+    return and_(
+        Membership.status == MembershipStatus.ACTIVE, Membership.role.in_(definition.audience)
+    )
+
+
+def may_answer(definition: SurveyDefinition, membership: Membership) -> bool:
+    """`answering` for a membership at hand."""
+    if definition.kind is SurveyKind.VOTE:
+        return is_confirmed_owner(membership)
+    return membership.status is MembershipStatus.ACTIVE and membership.role in definition.audience
 
 
 @dataclass(frozen=True)
 class Invitation:
-    """Whom to tell that a survey opened, and for which flat they answer (None: themselves)."""
+    """Whom to tell that a survey opened, and for which flat they answer (None: themselves).
+    `unconfirmed`: an owner whose ownership the committee has not confirmed yet, in a formal
+    vote for a flat without a confirmed owner: told that they can vote once it is."""
 
     telegram_id: int
     language: str | None
     household_id: int | None
+    unconfirmed: bool = False
 
 
 async def invitations(session: AsyncSession, survey: Survey) -> list[Invitation]:
-    """Everyone who may answer: per flat, the flat's respondent; per person, each member."""
+    """Everyone who may answer: per flat, the flat's respondent (or, in a formal vote, its
+    first owner still to be confirmed); per person, each member."""
     definition = definition_of(survey.definition)
+    vote = definition.kind is SurveyKind.VOTE
     rows = await session.execute(
-        select(Resident.telegram_id, Resident.language, Membership.household_id, Membership.id)
+        select(
+            Resident.telegram_id,
+            Resident.language,
+            Membership.household_id,
+            Membership.owner_confirmed,
+        )
         .join(Membership, Membership.resident_id == Resident.id)
         .join(
             EligibleFlat,
@@ -186,7 +219,7 @@ async def invitations(session: AsyncSession, survey: Survey) -> list[Invitation]
         )
         .where(
             Membership.status == MembershipStatus.ACTIVE,
-            Membership.role.in_(audience(definition)),
+            Membership.role.in_(definition.audience),  # a vote's: owners only
         )
         .order_by(Membership.household_id, *RESPONDENT_FIRST)
     )
@@ -199,8 +232,11 @@ async def invitations(session: AsyncSession, survey: Survey) -> list[Invitation]
                 people.append(Invitation(telegram_id, language, None))
         return people
     first_of_flat: dict[int, Invitation] = {}
-    for telegram_id, language, household_id, _ in rows:
-        first_of_flat.setdefault(household_id, Invitation(telegram_id, language, household_id))
+    for telegram_id, language, household_id, confirmed in rows:
+        invitation = Invitation(telegram_id, language, household_id, vote and not confirmed)
+        known = first_of_flat.get(household_id)
+        if known is None or (known.unconfirmed and not invitation.unconfirmed):
+            first_of_flat[household_id] = invitation
     return list(first_of_flat.values())
 
 

@@ -84,6 +84,8 @@ class SurveyDefinition:
     blocked_by: frozenset[BlockReason]  # inputs that stop a vote which otherwise passes
     # Hours before the close at which non-finishers are reminded, latest first.
     reminders: tuple[int, ...] = DEFAULT_REMINDERS
+    # The printed result (公示) lists each flat's answers, without names, as some cities do.
+    publish_ballots: bool = False
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
@@ -228,11 +230,14 @@ def _definition(data: object, problems: list[FieldError]) -> SurveyDefinition | 
     objection_days = fields.integer("objection_days", 0, 30, default=7)
     blocked_by = fields.choices("blocked_by", BlockReason, frozenset(), allow_empty=True)
     reminders = _reminders(fields)
+    publish_ballots = fields.flag("publish_ballots", False)
     questions, all_questions_valid = read_questions(fields)
     fields.finish()
     decided = [(p, q) for p, q in questions if isinstance(q, AgreeQuestion) and q.decided]
     for path, question in decided:
         _check_decided(path, question, problems)
+    if publish_ballots and (ballots is Ballots.ANONYMOUS or answer_per is AnswerPer.PERSON):
+        fields.report("publish_ballots", "lists flats: it needs named ballots answered per flat")
     if kind is SurveyKind.VOTE:
         _check_vote(fields, answer_per, audience, ballots, decided, all_questions_valid)
     elif kind is SurveyKind.OPINION:
@@ -253,4 +258,5 @@ def _definition(data: object, problems: list[FieldError]) -> SurveyDefinition | 
         objection_days=objection_days,
         blocked_by=blocked_by,
         reminders=reminders,
+        publish_ballots=bool(publish_ballots),
     )

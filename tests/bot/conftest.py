@@ -48,12 +48,15 @@ def small_register() -> list[RegisterFlat]:
 
 @dataclass
 class Codes:
-    """Deep links of the issued codes: flats by "1栋/1单元/101", units by "1栋/1单元"."""
+    """Deep links of the issued codes: flats by "1栋/1单元/101", units by "1栋/1单元".
+    `owner_flats`: the flat codes handed to each owner in person, whose owner is confirmed
+    on scanning (only confirmed owners vote formally)."""
 
     compound: str
     units: dict[str, str]
     flats: dict[str, str]
     ids: dict[str, int]
+    owner_flats: dict[str, str]
 
 
 def bot_settings(database_url: str, api_url: str, **overrides: object) -> Settings:
@@ -80,7 +83,12 @@ async def codes(sessions: async_sessionmaker[AsyncSession]) -> Codes:
         compound = await compound_named(session, COMPOUND)
         compound.quiet_hours = "off"  # the suite runs at any hour; test_quiet_hours sets them
         issued = await issue_codes(session, compound.id, max_uses=2)
-    links = Codes(compound="", units={}, flats={}, ids={})
+        handed = await issue_codes(session, compound.id, max_uses=2, owner_verified=True)
+    links = Codes(compound="", units={}, flats={}, ids={}, owner_flats={})
+    for item in handed:
+        if item.code.kind is CodeKind.FLAT:
+            place = f"{item.building}/{item.unit}/{item.room}"
+            links.owner_flats[place] = deep_link(BOT_USERNAME, sign(item.code.id, SECRET_KEY))
     for item in issued:
         link = deep_link(BOT_USERNAME, sign(item.code.id, SECRET_KEY))
         if item.code.kind is CodeKind.COMPOUND:
@@ -137,3 +145,14 @@ async def join_flat(resident: Resident, link: str, role: str = "业主") -> str:
     """Scan a flat's own code and choose `role`; return the welcome."""
     await resident.scan(link)
     return await choose_role(resident, role)
+
+
+async def confirmed(member: Resident, command: str) -> str:
+    """Send `/close N` or `/publish N`, tap the confirmation it asks for, and return what the
+    question turned into. A publication's poster follows as a document, left unread."""
+    await member.send(command)
+    publish = command.startswith("/publish")
+    number = command.split()[1]
+    question = await member.shown(f"公示征询 #{number}" if publish else f"结束征询 #{number}")
+    await member.press("确认公示" if publish else "确认结束", message_id=question["message_id"])
+    return str((await member.edited(question))["text"])

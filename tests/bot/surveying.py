@@ -55,11 +55,11 @@ async def open_vote(
 async def owners(
     client: SandboxClient, codes: Codes, flats: Sequence[str], first_number: int = 0
 ) -> list[Resident]:
-    """One resident per flat, joined as its owner by the flat's code."""
+    """One resident per flat, joined as its confirmed owner by the code handed to them."""
     joined = []
     for number, flat in enumerate(flats, start=first_number):
         resident = await client.resident(f"业主{number}")
-        await resident.scan(codes.flats[flat])
+        await resident.scan(codes.owner_flats[flat])
         joined.append(resident)
     for resident in joined:  # a bot just started may take a while to answer the first
         assert "欢迎" in await choose_role(resident, timeout=30)
@@ -151,5 +151,6 @@ async def link_to_flat(
                 role=role,
                 status=MembershipStatus.ACTIVE,
                 verified_by=Verification.COMMITTEE,
+                owner_confirmed=role is Role.OWNER,
             )
         )

@@ -28,7 +28,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 async def _join(client: SandboxClient, codes: Codes, name: str, flat: str) -> Resident:
     resident = await client.resident(name)
-    await join_flat(resident, codes.flats[flat])
+    await join_flat(resident, codes.owner_flats[flat])
     return resident
 
 

@@ -14,7 +14,7 @@ from bot.sandbox import Resident, SandboxClient
 from storage.models import utcnow
 from storage.surveys.models import InputKind, Survey, VoteInput
 from surveys.voting.decision import Answer
-from tests.bot.conftest import Codes, join_flat, settle
+from tests.bot.conftest import Codes, confirmed, join_flat, settle
 from tests.bot.test_results import Sessions, _opinion, _vote
 
 
@@ -22,10 +22,9 @@ async def _published(
     client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
 ) -> tuple[int, list[Resident]]:
     number, owners = await _vote(client, codes, sessions, [Answer.APPROVE] * 5)
-    await committee.send(f"/close {number}")
-    await committee.next_message()
-    await committee.send(f"/publish {number}")
-    await committee.next_message()
+    await confirmed(committee, f"/close {number}")
+    await confirmed(committee, f"/publish {number}")
+    assert (await committee.next_message())["document"]["file_name"].endswith(".pdf")
     for owner in owners:
         told = await owner.next_message()
         assert "异议" in told["text"] and "前提出" in told["text"]

@@ -9,6 +9,7 @@ import os
 import sys
 from decimal import Decimal
 
+import pypdfium2 as pdfium
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,7 +32,7 @@ from storage.surveys.queries import (
 )
 from surveys.voting.decision import Answer
 from surveys.voting.templates import template_text
-from tests.bot.conftest import COMPOUND, Codes, join_flat, settle
+from tests.bot.conftest import COMPOUND, Codes, confirmed, join_flat, settle
 
 Sessions = async_sessionmaker[AsyncSession]
 UNIT_FLATS = ["101", "102", "201", "202", "301", "302"]
@@ -44,7 +45,7 @@ async def _vote(
     owners = []
     for room in UNIT_FLATS:
         owner = await client.resident(f"业主{room}")
-        await join_flat(owner, codes.flats[f"1栋/1单元/{room}"])
+        await join_flat(owner, codes.owner_flats[f"1栋/1单元/{room}"])
         owners.append(owner)
     await settle(owners[-1])
     async with sessions() as session, session.begin():
@@ -95,10 +96,13 @@ async def test_tally_export_and_publish(
 
     await committee.send(f"/publish {number}")
     assert "请先结束征询" in (await committee.next_message())["text"]
-    await committee.send(f"/close {number}")
-    await committee.next_message()
-    await committee.send(f"/publish {number}")
-    assert "将通知 6 位居民" in (await committee.next_message())["text"]
+    await confirmed(committee, f"/close {number}")
+    assert "将通知 6 位居民" in await confirmed(committee, f"/publish {number}")
+    poster = await committee.next_message()
+    assert poster["document"]["file_name"] == f"survey-{number}-result.pdf"
+    pdf = pdfium.PdfDocument(await client.file(poster["document"]["file_id"]))
+    assert "业主表决结果公示" in pdf[0].get_textpage().get_text_range()
+    pdf.close()
     for owner in owners:  # everyone in scope, voter or not, is told
         told = await owner.next_message()
         assert told["text"].startswith("结果公示") and "【通过】" in told["text"]
@@ -244,8 +248,7 @@ async def test_the_committee_records_paper_objections_in_chat(
     await committee.send(f"/tally {number}")
     text = (await committee.next_message())["text"]
     assert "书面反对意见：1 份" in text and "【目前：票数已达到要求，但被异议" in text
-    await committee.send(f"/close {number}")
-    await committee.shown("已结束")
+    await confirmed(committee, f"/close {number}")
     await committee.send(f"/tally {number}")
     assert "【未通过：票数达到要求，但被异议" in (await committee.shown("【未通过"))["text"]
 

@@ -10,7 +10,7 @@ from storage.committee import add_member, compound_named
 from storage.joining.register import import_register
 from storage.surveys.queries import create_survey, open_survey, scope_named
 from surveys.voting.templates import template_text
-from tests.bot.conftest import COMPOUND, Codes, small_register
+from tests.bot.conftest import COMPOUND, Codes, confirmed, small_register
 from tests.bot.surveying import APOLOGY
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -36,7 +36,13 @@ async def test_committee_lists_and_closes_surveys(
     usage = (await committee.next_message())["text"]
     assert "例如 /close 3" in usage and "发送 /surveys 查看编号" in usage
     await committee.send(f"/close {number}")
-    assert f"征询 #{number} 已结束" in (await committee.next_message())["text"]
+    asked = await committee.next_message()
+    assert "现在结束征询" in asked["text"] and "0/24 户作答" in asked["text"]
+    await committee.press("取消", message_id=asked["message_id"])
+    assert "未作任何改动" in (await committee.edited(asked))["text"]
+    await committee.send("/surveys")
+    assert "进行中" in (await committee.next_message())["text"]
+    assert f"征询 #{number} 已结束" in await confirmed(committee, f"/close {number}")
     await committee.send(f"/close {number}")
     assert "没有在进行中" in (await committee.next_message())["text"]
 

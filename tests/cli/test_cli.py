@@ -238,3 +238,42 @@ def test_announcements_and_quiet_hours_from_the_command_line(
     assert "cancelled" in linli(database_url, "announcements", "cancel", "2").output
     again = linli(database_url, "announcements", "cancel", "2")
     assert again.exit_code == 2 and "已经取消" in again.output
+
+
+def test_the_close_is_moved_and_the_result_printed_from_the_command_line(
+    database_url: str, register: Path, tmp_path: Path
+) -> None:
+    linli(database_url, "import", "households", str(register), "--compound", "幸福里")
+    linli(database_url, "survey", "create", "elevator", "--compound", "幸福里")
+    opened = linli(database_url, "survey", "open", "1", "--days", "7")
+    extended = linli(database_url, "survey", "extend", "1", "--days", "3")
+    assert extended.exit_code == 0 and "0 residents who have not finished" in extended.output
+    closes = extended.output.split("open until ")[1][:16]
+    assert closes > opened.output.split("until ")[1][:16]  # ten days instead of seven
+    linli(database_url, "survey", "close", "1")
+    refused = linli(database_url, "survey", "extend", "1", "--days", "3")
+    assert refused.exit_code == 2 and "/reopen" in refused.output
+    reopened = linli(database_url, "survey", "reopen", "1")
+    assert reopened.exit_code == 0 and f"open until {closes}" in reopened.output
+    linli(database_url, "survey", "close", "1")
+
+    poster = tmp_path / "result.pdf"
+    early = linli(database_url, "publish-poster", "1", "--out", str(poster))
+    assert early.exit_code == 2 and "尚未公示" in early.output and not poster.exists()
+
+    async def publish() -> None:
+        from storage.db import session_factory
+        from storage.surveys.queries import numbered_survey, publish_survey
+
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                await publish_survey(session, await numbered_survey(session, 1))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(publish())
+    printed = linli(database_url, "publish-poster", "1", "--out", str(poster))
+    assert printed.exit_code == 0 and poster.read_bytes().startswith(b"%PDF")
+    too_late = linli(database_url, "survey", "reopen", "1")
+    assert too_late.exit_code == 2 and "已经公示" in too_late.output

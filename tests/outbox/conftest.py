@@ -136,7 +136,7 @@ async def dispatching(
 
 
 async def link_owner(session: AsyncSession, telegram_id: int, household_id: int) -> None:
-    """A resident who joined with the flat's own code, as its owner."""
+    """A resident who joined with the flat's own code, as its confirmed owner."""
     resident = Resident(telegram_id=telegram_id, full_name=str(telegram_id))
     session.add(resident)
     await session.flush()
@@ -147,6 +147,7 @@ async def link_owner(session: AsyncSession, telegram_id: int, household_id: int)
             role=Role.OWNER,
             status=MembershipStatus.ACTIVE,
             verified_by=Verification.FLAT_CODE,
+            owner_confirmed=True,
         )
     )
 

@@ -130,10 +130,11 @@ def _shown(message: dict[str, Any]) -> str:
     return str(message.get("text") or message.get("caption") or "[photo]")
 
 
-async def replies(resident: Resident, command: str) -> list[str]:
-    """What the bot answers `command` with: everything it sends before answering a /me sent
-    right after (it handles one person's updates in order)."""
-    await resident.send(command)
+async def replies(resident: Resident, command: str | None) -> list[str]:
+    """What the bot answers `command` with (None: what it still had to say): everything it
+    sends before answering a /me sent right after (it handles one person's updates in order)."""
+    if command is not None:
+        await resident.send(command)
     await resident.send("/me")
     shown = []
     while True:

@@ -47,7 +47,7 @@ async def test_a_residents_data_stays_out_of_the_logs(
     for name, level in VERBOSE_LEVELS.items():
         caplog.set_level(level, logger=name)
     resident = await client.resident(NAME, last_name=SURNAME, username="ouyang_xl")
-    assert "2栋 2单元 302室" in await join_flat(resident, codes.flats[FLAT])
+    assert "2栋 2单元 302室" in await join_flat(resident, codes.owner_flats[FLAT])
     await settle(resident)
     await open_vote(sessions, "2栋")
     [question] = await at_the_question([resident])

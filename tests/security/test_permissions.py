@@ -22,6 +22,7 @@ class Row:
     command: str  # may name {survey}, {drive} or {compound}: 幸福里's
     shows: str | None = None  # in the committee's reply; never in an outsider's
     committee: bool = True  # False: nothing of 幸福里's exists for it, so no success to check
+    confirm: str | None = None  # the button the committee then taps to confirm
 
 
 COMMANDS = [
@@ -42,8 +43,11 @@ COMMANDS = [
     Row("/paid {drive} 1栋/1单元/101 100"),
     Row("/ledger {drive}"),
     Row("/paper {survey} 2栋/1单元/102 反对", shows="已登记"),
-    Row("/close {survey}"),
-    Row("/publish {survey}"),
+    Row("/extend {survey} 7", shows="延长至"),
+    Row("/close {survey}", confirm="确认结束"),
+    Row("/reopen {survey}", shows="重新开放"),
+    Row("/close {survey}", confirm="确认结束"),
+    Row("/publish {survey}", confirm="确认公示"),
 ]
 # A claim, and an owner linked by a plain flat code whose ownership waits for confirmation.
 BUTTONS = [
@@ -53,6 +57,8 @@ BUTTONS = [
     "cd:{owner}:0",
     "ap:{compound}:0:0:1",
     "ul:{owner}",
+    "sx:{survey}:close",
+    "sx:{survey}:publish",
 ]
 RESIDENT_COMMANDS = {
     "start",
@@ -111,6 +117,9 @@ async def test_only_the_compounds_committee_may(world: World, sessions: Sessions
             assert shown and not any(NOT_COMMITTEE in t for t in shown), (command, shown)
             if row.shows is not None:
                 assert any(row.shows.format(**names) in t for t in shown), (command, shown)
+            if row.confirm is not None:
+                await world.committee.press(row.confirm)
+                await replies(world.committee, None)  # committed
     async with sessions() as session:
         survey = await session.get(Survey, world.survey_id)
         assert survey is not None and survey.status is SurveyStatus.PUBLISHED

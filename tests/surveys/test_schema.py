@@ -458,6 +458,13 @@ EMOJI_33 = "🏠" * 33  # 66 UTF-16 code units, as Telegram counts them
             "counts flats: it needs answer_per: flat",
         ),
         (survey(blocked_by=["written_objections"]), "blocked_by", "only a vote can be blocked"),
+        (survey(publish_ballots=True), "publish_ballots", "needs named ballots answered per flat"),
+        (
+            survey(ballots="named", answer_per="person", publish_ballots=True),
+            "publish_ballots",
+            "needs named ballots answered per flat",
+        ),
+        (survey(publish_ballots="yes"), "publish_ballots", "must be true or false"),
         (
             survey(VOTE_QUESTION, kind="vote", blocked_by=["objections"]),
             "blocked_by",

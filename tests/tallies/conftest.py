@@ -116,6 +116,7 @@ async def resident_of(
                 role=role,
                 status=MembershipStatus.ACTIVE,
                 verified_by=Verification.FLAT_CODE,
+                owner_confirmed=role is Role.OWNER,  # a code handed to the owner in person
             )
         )
         await session.flush()

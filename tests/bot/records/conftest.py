@@ -51,9 +51,10 @@ async def linli(database_url: str, sandbox: Sandbox, codes: Codes) -> AsyncItera
 
 
 async def join(client: SandboxClient, codes: Codes, name: str, flat: str) -> Resident:
-    """A resident linked to `flat` ("1栋/1单元/201") with its own code."""
+    """A resident linked to `flat` ("1栋/1单元/201") as its confirmed owner, with the code
+    handed to them."""
     resident = await client.resident(name)
-    await join_flat(resident, codes.flats[flat], "owner")
+    await join_flat(resident, codes.owner_flats[flat], "owner")
     return resident
 
 
