@@ -136,6 +136,9 @@ async def drive_card(
     if not is_open(drive):
         lines.append(_("The drive is closed; pledges can no longer change."))
         return "\n".join(lines), None
+    if not found.may_pledge:
+        lines.append(_("In this drive the flat's owners pledge for it; you can follow it here."))
+        return "\n".join(lines), None
     builder = InlineKeyboardBuilder()
 
     def press(text: str, action: str) -> None:

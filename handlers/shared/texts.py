@@ -98,6 +98,10 @@ def refusal_text(reason: Refusal) -> str:
         ),
         Refusal.NOT_IN_DRIVE: _("This contribution drive does not include your flat."),
         Refusal.NO_PLEDGE: _("Your flat has no pledge to withdraw."),
+        Refusal.NOT_PLEDGER: _(
+            "In this drive only the flat's owners (or the members the committee named) pledge "
+            "for the flat. Please ask an owner of your flat to pledge."
+        ),
         Refusal.NO_FLAT: _("You are not linked to a flat yet. Scan the QR code in your stairwell."),
         Refusal.UNKNOWN_COMPLAINT: _("This complaint is not one of yours."),
         Refusal.COMPLAINT_SENT: _("This complaint has already been sent."),

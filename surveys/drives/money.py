@@ -13,6 +13,10 @@ _MAX_YUAN = Decimal(MAX_FEN) / 100
 _FEN = Decimal("0.01")
 _MAX_TYPED = 40  # characters: "¥10,000,000,000.00元" with room to spare
 _WAN = Decimal(10_000)
+# A pledge above this many times the flat's share, or above the fixed limit, is asked again
+# before it is recorded: an extra zero, or 6万 meant as 6千, is the likely cause.
+SHARE_MULTIPLE = 3
+LARGE_PLEDGE_FEN = 100_000_00  # ¥100,000
 
 # "¥1,500.50元", "1.5万", "6万元", "RMB 3000": a prefix, digits (commas only between groups of
 # three), a fraction, then 万 and/or a unit. Nothing else: no exponent, no sign.
@@ -67,6 +71,12 @@ def parse_yuan(text: str) -> int:
     if amount != amount.quantize(_FEN):
         raise MoneyError(MoneyProblem.TOO_PRECISE)
     return int(amount.quantize(_FEN) * 100)
+
+
+def far_above_share(amount_fen: int, share_fen: int) -> bool:
+    """Whether a pledge of `amount_fen` for a flat whose share is `share_fen` needs the
+    resident's confirmation."""
+    return amount_fen > SHARE_MULTIPLE * share_fen or amount_fen > LARGE_PLEDGE_FEN
 
 
 def yuan(fen: int) -> str:
