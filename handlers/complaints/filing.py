@@ -25,7 +25,7 @@ from handlers.complaints.notices import filed_heading, reopened_heading, tell_co
 from handlers.complaints.texts import place_label
 from handlers.shared.filters import Sorry
 from handlers.shared.replies import Replies
-from handlers.shared.texts import refusal_text
+from handlers.shared.texts import explained, refusal_text
 from storage.complaints.models import Complaint
 from storage.complaints.queries import (
     add_photo,
@@ -184,15 +184,21 @@ async def photographed(message: Message, file_id: str, writing: Draft) -> None:
 
 async def not_a_photo(message: Message, replies: Replies, state: FSMContext) -> None:
     complaint_id = int((await state.get_data())["complaint"])
-    replies.say(_("Please send a photo, or tap “Done”."), view.done_buttons(complaint_id))
+    if message.document and (message.document.mime_type or "").startswith("image/"):
+        text = _("Please send the picture as a photo, not as a file, or tap “Done”.")
+    else:
+        text = explained(message, _("Please send a photo, or tap “Done”."))
+    replies.say(text, view.done_buttons(complaint_id))
 
 
 async def not_a_description(message: Message, replies: Replies) -> None:
-    replies.say(_("Please describe the problem in words first."))
+    replies.say(explained(message, _("Please describe the problem in words first.")))
 
 
 async def use_the_buttons(message: Message, replies: Replies) -> None:
-    replies.say(_("Please answer with the buttons above, or tap “Cancel” to stop."))
+    replies.say(
+        explained(message, _("Please answer with the buttons above, or tap “Cancel” to stop."))
+    )
 
 
 async def photo_outside(message: Message, replies: Replies) -> None:

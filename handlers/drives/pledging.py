@@ -20,7 +20,7 @@ from handlers.drives.callbacks import DrivePress, PledgeVia
 from handlers.drives.texts import drive_card, method_label, money, pledge_text
 from handlers.shared.filters import Sorry
 from handlers.shared.replies import Replies
-from handlers.shared.texts import flat_label
+from handlers.shared.texts import explained, flat_label
 from storage.drives.ledger import drive_progress
 from storage.drives.models import PayMethod, PledgeKind
 from storage.drives.queries import (
@@ -256,6 +256,17 @@ async def confirmed(
     await _record(session, resident, replies, state, found, terms, edit=True)
 
 
+async def not_typed(message: Message, replies: Replies, raw_state: str | None) -> None:
+    """A voice message, sticker, file… where the pledge awaits typed text: what to type."""
+    if raw_state == Pledging.goods.state:
+        expected = _("Please describe the goods in words.")
+    elif raw_state == Pledging.hours.state:
+        expected = _("Please type the number of hours, for example 8.")
+    else:
+        expected = _("Please type the amount in yuan, for example 1500 or 1.5万.")
+    replies.say(explained(message, expected))
+
+
 def build_router() -> Router:
     router = Router(name="drives")
     router.message.register(list_drives, Command("drives"))
@@ -267,4 +278,5 @@ def build_router() -> Router:
     )
     router.callback_query.register(chose_method, PledgeVia.filter())
     router.message.register(typed, StateFilter(Pledging), F.text)
+    router.message.register(not_typed, StateFilter(Pledging), ~F.text)
     return router

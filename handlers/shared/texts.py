@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from storage.models import Household, Role
@@ -124,3 +125,25 @@ def refusal_text(reason: Refusal) -> str:
             "You have already filed an objection to this result; the committee has it."
         ),
     }[reason]
+
+
+def unreadable(message: Message) -> str | None:
+    """Why the bot cannot take a message that is neither text nor a photo (a voice message,
+    a sticker, a file, a location…); None for text and photos."""
+    if message.text is not None or message.photo:
+        return None
+    if message.voice or message.audio or message.video_note:
+        return _("Sorry, I cannot listen to voice messages.")
+    if message.sticker:
+        return _("Thank you for the sticker, but I cannot read stickers.")
+    if message.document:
+        return _("Sorry, I cannot open files.")
+    if message.location or message.venue:
+        return _("Sorry, I do not use locations.")
+    return _("Sorry, I can only read typed text and the buttons under my messages.")
+
+
+def explained(message: Message, expected: str) -> str:
+    """`expected` (what the step wants), after why the message was not it, if it says."""
+    reason = unreadable(message)
+    return f"{reason} {expected}" if reason else expected
