@@ -146,4 +146,7 @@ def unreadable(message: Message) -> str | None:
 def explained(message: Message, expected: str) -> str:
     """`expected` (what the step wants), after why the message was not it, if it says."""
     reason = unreadable(message)
-    return f"{reason} {expected}" if reason else expected
+    if reason is None:
+        return expected
+    # Chinese sentences join without a space
+    return _("{sentence} {next_sentence}").format(sentence=reason, next_sentence=expected)

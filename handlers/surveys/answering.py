@@ -10,9 +10,11 @@ answer. A typed answer (a number, a text) is awaited in the conversation state."
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.drives.texts import linked_share_notice
 from handlers.shared.replies import Replies, pressed_text
+from handlers.shared.texts import explained, flat_label
 from handlers.surveys.ballot_view import (
     confirmation,
     picked_of,
@@ -31,10 +34,13 @@ from handlers.surveys.ballot_view import (
     receipt,
 )
 from handlers.surveys.callbacks import AnswerPress, BallotStep, StartBallot
+from handlers.surveys.notices import invitation_message
+from storage.committee import compounds_of
 from storage.models import Resident
+from storage.residents import flats_by_id
 from storage.surveys.ballots import answers_of, ballot_for, ballot_of, record_answer
 from storage.surveys.models import Ballot, Survey
-from storage.surveys.queries import definition_of, open_survey_of
+from storage.surveys.queries import definition_of, open_invitations_of, open_survey_of
 from surveys.voting.flow import (
     AnswerRejected,
     AnswerValue,
@@ -49,6 +55,7 @@ from surveys.voting.questions import MultipleChoice, NumberQuestion, Question, R
 class Answering(StatesGroup):
     typing = State()  # data: ballot, question
     picking = State()  # data: ballot, question, picked (option ids, in order)
+    pressing = State()  # data: ballot, question: a button answer (single, agree, rating)
 
 
 class Ballots:
@@ -105,8 +112,8 @@ class Ballots:
             await self.await_answer(Answering.typing, question)
         elif isinstance(question, MultipleChoice | Ranking):
             await self.await_answer(Answering.picking, question, picked=picked)
-        elif await self.state.get_state() is not None:
-            await self.state.clear()
+        else:  # so that a message sent instead of a press is pointed back to the question
+            await self.await_answer(Answering.pressing, question)
         text = question_text(self.definition, question, where, self.language)
         markup = question_keyboard(self.ballot.id, question, picked, where, self.language)
         self._show(f"{above}\n\n{text}" if above else text, markup, edit=edit)
@@ -264,12 +271,60 @@ async def typed_answer(
     await ballots.record(question, message.text, edit=False)
 
 
+async def not_an_answer(
+    message: Message,
+    session: AsyncSession,
+    resident: Resident,
+    i18n: I18n,
+    replies: Replies,
+    state: FSMContext,
+    raw_state: str | None,
+) -> None:
+    """A message where the question awaits a press (or a voice message where it awaits
+    text): the question again, with what it takes on top."""
+    data = await state.get_data()
+    ballots = await _ballots(session, resident, int(data["ballot"]), i18n, replies, state)
+    where = await ballots.where()
+    question = await ballots.visible(str(data["question"]), where)
+    if raw_state == Answering.typing.state:
+        expected = _("Please type your answer to this question:")
+    else:
+        expected = _("This question is answered with the buttons under it:")
+    await ballots.ask(where, question, edit=False, above=explained(message, expected))
+
+
+async def open_for_me(
+    message: Message,
+    session: AsyncSession,
+    resident: Resident,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """/surveys for a resident: each open survey or vote they answer, as its opening notice
+    with 「开始作答」. A committee member gets the committee's list instead."""
+    if await compounds_of(session, resident.telegram_id):
+        raise SkipHandler
+    found = await open_invitations_of(session, resident)
+    if not found:
+        replies.say(_("No survey or vote is waiting for your answers now."))
+    flats = await flats_by_id(
+        session, [invitation.household_id for _, invitation in found if invitation.household_id]
+    )
+    for survey, invitation in found:
+        flat = flats.get(invitation.household_id) if invitation.household_id else None
+        label = None if flat is None else flat_label(flat)
+        replies.say(*invitation_message(survey, invitation, label, i18n, zone))
+
+
 def build_router() -> Router:
     router = Router(name="answering")
+    router.message.register(open_for_me, Command("surveys"))
     router.callback_query.register(start_ballot, StartBallot.filter())
     router.callback_query.register(pressed_answer, AnswerPress.filter())
     router.callback_query.register(pressed_step, BallotStep.filter())
     router.message.register(
         typed_answer, StateFilter(Answering.typing), F.text, ~F.text.startswith("/")
     )
+    router.message.register(not_an_answer, StateFilter(Answering), ~F.text.startswith("/"))
     return router
