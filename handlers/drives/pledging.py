@@ -1,7 +1,8 @@
 """Residents and contribution drives: /drives shows each open drive of their flats with their
 share, their pledge and the progress; buttons pledge money (with how it will come), goods or
 labour, change it, or withdraw it until the close. A typed amount, description or number of
-hours is awaited in the conversation state (`Pledging`), which names the drive and the flat."""
+hours is awaited in the conversation state (`Pledging`), which names the drive and the flat; an
+amount far above the flat's share is confirmed with buttons before it is recorded."""
 
 from __future__ import annotations
 
@@ -148,10 +149,8 @@ async def chose_method(
 def _terms(step: str | None, data: dict[str, Any], text: str) -> PledgeTerms:
     """The pledge a typed answer makes; a mistake is refused with how to write it (a
     MoneyError is explained by the refusal middleware), and the step stays for another try."""
-    if step in (
-        Pledging.amount.state,
-        Pledging.confirm.state,
-    ):  # a new amount replaces one asked about
+    # At the confirmation, a newly typed amount replaces the one asked about.
+    if step in (Pledging.amount.state, Pledging.confirm.state):
         method = PayMethod(data["method"])
         return PledgeTerms(PledgeKind.MONEY, amount_fen=parse_yuan(text), method=method)
     if step == Pledging.goods.state:
