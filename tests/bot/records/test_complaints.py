@@ -229,6 +229,15 @@ async def test_a_complaint_is_cancelled_at_any_step(
     await _begin(reporter, "other")
     await reporter.send("/cancel")
     assert "Your complaint is cancelled; nothing was sent." in await text_of(reporter)
+    await _begin(reporter, "noise")
+    await reporter.send("夜间施工")
+    await text_of(reporter)
+    await reporter.press("Done")
+    await reporter.press("Another building or unit")
+    which = await reporter.shown("Which building?")
+    await reporter.press("Cancel", message_id=which["message_id"])  # while choosing the place
+    cancelled = await reporter.edited(which)
+    assert cancelled["text"] == "Your complaint is cancelled; nothing was sent."
     await reporter.send("/cancel")
     assert "Cancelled." in await text_of(reporter)
     await settle(reporter)
