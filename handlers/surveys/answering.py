@@ -37,8 +37,15 @@ from handlers.surveys.callbacks import AnswerPress, BallotStep, StartBallot
 from handlers.surveys.notices import invitation_message
 from storage.committee import compounds_of
 from storage.models import Resident
+from storage.refusals import Refused
 from storage.residents import flats_by_id
-from storage.surveys.ballots import answers_of, ballot_for, ballot_of, record_answer
+from storage.surveys.ballots import (
+    answers_of,
+    ballot_for,
+    ballot_of,
+    record_answer,
+    unfinished_ballot,
+)
 from storage.surveys.models import Ballot, Survey
 from storage.surveys.queries import definition_of, open_invitations_of, open_survey_of
 from surveys.voting.flow import (
@@ -55,7 +62,6 @@ from surveys.voting.questions import MultipleChoice, NumberQuestion, Question, R
 class Answering(StatesGroup):
     typing = State()  # data: ballot, question
     picking = State()  # data: ballot, question, picked (option ids, in order)
-    pressing = State()  # data: ballot, question: a button answer (single, agree, rating)
 
 
 class Ballots:
@@ -112,8 +118,8 @@ class Ballots:
             await self.await_answer(Answering.typing, question)
         elif isinstance(question, MultipleChoice | Ranking):
             await self.await_answer(Answering.picking, question, picked=picked)
-        else:  # so that a message sent instead of a press is pointed back to the question
-            await self.await_answer(Answering.pressing, question)
+        elif await self.state.get_state() is not None:
+            await self.state.clear()
         text = question_text(self.definition, question, where, self.language)
         markup = question_keyboard(self.ballot.id, question, picked, where, self.language)
         self._show(f"{above}\n\n{text}" if above else text, markup, edit=edit)
@@ -280,13 +286,25 @@ async def not_an_answer(
     state: FSMContext,
     raw_state: str | None,
 ) -> None:
-    """A message where the question awaits a press (or a voice message where it awaits
-    text): the question again, with what it takes on top."""
-    data = await state.get_data()
-    ballots = await _ballots(session, resident, int(data["ballot"]), i18n, replies, state)
+    """A message that is not the answer its question awaits (text where a press is, a voice
+    message where text is): the question again, with what it takes on top, never 「没有看懂」.
+    A question awaiting a press keeps no conversation state (an answer costs no write for
+    it): the resident's unfinished ballot is looked up instead, on this rare path only."""
+    data = await state.get_data() if raw_state in Answering else {}
+    ballot_id = data.get("ballot") or await unfinished_ballot(session, resident)
+    if ballot_id is None:
+        raise SkipHandler  # not in a survey: the other features and the catch-alls answer
+    try:
+        ballots = await _ballots(session, resident, int(ballot_id), i18n, replies, state)
+    except Refused:
+        if raw_state is None:  # a survey no longer theirs to answer: not what they meant
+            raise SkipHandler from None
+        raise
     where = await ballots.where()
-    question = await ballots.visible(str(data["question"]), where)
-    if raw_state == Answering.typing.state:
+    question = await ballots.visible(str(data["question"]), where) if data else where.next_question
+    if question is None:
+        raise SkipHandler
+    if isinstance(question, NumberQuestion | TextQuestion):
         expected = _("Please type your answer to this question:")
     else:
         expected = _("This question is answered with the buttons under it:")
@@ -327,4 +345,5 @@ def build_router() -> Router:
         typed_answer, StateFilter(Answering.typing), F.text, ~F.text.startswith("/")
     )
     router.message.register(not_an_answer, StateFilter(Answering), ~F.text.startswith("/"))
+    router.message.register(not_an_answer, StateFilter(None), ~F.text.startswith("/"), ~F.photo)
     return router
