@@ -93,10 +93,17 @@ class Ballots:
         raise AnswerRejected(RejectReason.MALFORMED)  # a button of a question no longer asked
 
     async def ask(
-        self, where: Progress, question: Question | None = None, *, edit: bool, above: str = ""
+        self,
+        where: Progress,
+        question: Question | None = None,
+        *,
+        edit: bool,
+        above: str = "",
+        picked: list[str] | None = None,
     ) -> None:
         """Show `question`, or the next unanswered one, or the receipt when all are answered;
-        in the pressed message (`edit`) or a new one. `above`: what was just recorded."""
+        in the pressed message (`edit`) or a new one. `above`: what was just recorded;
+        `picked`: choices made and not yet done (default: the recorded answer's)."""
         question = question or where.next_question
         if question is None:
             await self.state.clear()
@@ -112,8 +119,8 @@ class Ballots:
             )
             self.replies.say(text, markup)
             return
-        current = where.answers.get(question.id)
-        picked = picked_of(current)
+        if picked is None:
+            picked = picked_of(where.answers.get(question.id))
         if isinstance(question, NumberQuestion | TextQuestion):
             await self.await_answer(Answering.typing, question)
         elif isinstance(question, MultipleChoice | Ranking):
@@ -308,7 +315,8 @@ async def not_an_answer(
         expected = _("Please type your answer to this question:")
     else:
         expected = _("This question is answered with the buttons under it:")
-    await ballots.ask(where, question, edit=False, above=explained(message, expected))
+    above = explained(message, expected)
+    await ballots.ask(where, question, edit=False, above=above, picked=data.get("picked"))
 
 
 async def open_for_me(

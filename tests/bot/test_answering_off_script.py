@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
+from handlers.surveys.ballot_view import TICK
 from storage.surveys.models import Answer
 from tests.bot.conftest import Codes, settle
+from tests.bot.surveying import open_vote, owners
 from tests.bot.test_answering import _join, _open_elevator_vote
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -73,3 +75,33 @@ async def test_a_resident_finds_the_open_surveys_of_their_flat(
     # The committee's /surveys stays the committee's list.
     await committee.send("/surveys")
     assert f"#{number} " in (await committee.next_message())["text"]
+
+
+CHOICES = """kind: opinion
+title: 改造内容征询
+questions:
+  - id: items
+    type: multiple
+    text: 您希望改造哪些内容？
+    options:
+      - {id: roof, text: 屋面防水}
+      - {id: pipes, text: 更换管道}
+      - {id: lights, text: 楼道照明}
+"""
+
+
+async def test_choices_made_and_not_done_survive_an_off_script_message(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions
+) -> None:
+    [owner] = await owners(client, codes, ["1栋/1单元/201"])
+    await settle(owner)
+    await open_vote(sessions, definition=CHOICES)
+    await owner.next_message()
+    await owner.press("开始作答")
+    question = await owner.next_message()
+    await owner.callback_answer(await owner.press("更换管道", message_id=question["message_id"]))
+    await owner.send("还有外墙")
+    again = await owner.next_message()
+    assert again["text"].startswith(PRESS)
+    labels = [row[0]["text"] for row in again["reply_markup"]["inline_keyboard"]]
+    assert f"{TICK}更换管道" in labels and "屋面防水" in labels  # the pick is kept
