@@ -30,6 +30,7 @@ async def show_help(
         "",
         _("/me — your flat and your role"),
         _("/lang — 中文 / English"),
+        _("/surveys — the surveys and votes waiting for your answers"),
         _("/results N — the results of survey N, once they are shown"),
         _("/drives — contribution drives for your flat: your share, your pledge"),
         _("/complaint — report a problem with the works or the management"),
