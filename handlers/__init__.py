@@ -59,5 +59,5 @@ def explanations() -> dict[type[Exception], Any]:
         AnswerRejected: lambda rejected: rejection_text(rejected.reason, rejected.details),
         Sorry: lambda sorry: sorry.text,
         OverLimit: limit_text,
-        MoneyError: lambda _error: amount_refused(),
+        MoneyError: amount_refused,
     }

@@ -39,6 +39,7 @@ class Refusal(enum.Enum):
     DRIVE_CLOSED = "drive_closed"  # pledging, changing or withdrawing after the close
     NOT_IN_DRIVE = "not_in_drive"  # the flat has no share in the drive
     NO_PLEDGE = "no_pledge"  # withdrawing what was never pledged
+    NOT_PLEDGER = "not_pledger"  # a member whose role the drive does not let pledge for the flat
     NO_FLAT = "no_flat"  # filing a complaint without a confirmed flat
     UNKNOWN_COMPLAINT = "unknown_complaint"  # not there, or not the resident's own
     COMPLAINT_SENT = "complaint_sent"  # a button of the guided chat after the complaint was sent

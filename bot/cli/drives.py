@@ -42,6 +42,12 @@ def drive() -> None:
     type=WholeNumber(0, 365),
     help="Days between reminders of unpaid pledges (default LINLI_PLEDGE_REMINDER_DAYS; 0: none).",
 )
+@click.option(
+    "--pledgers",
+    default="owner",
+    show_default=True,
+    help='Who pledges for a flat: roles among owner, family, tenant, e.g. "owner,family".',
+)
 @friendly
 def drive_create(
     compound: str,
@@ -55,6 +61,7 @@ def drive_create(
     survey_id: int | None,
     closes: datetime | None,
     remind_days: int | None,
+    pledgers: str,
 ) -> None:
     """Create a drive with every flat's share fixed from the register, in exact fen.
 
@@ -64,7 +71,11 @@ def drive_create(
     from storage.drives.queries import DriveTerms, create_drive
     from storage.surveys.queries import scope_named
     from surveys.drives.cost_sharing import Plan, SharingError
+    from surveys.roles import Role
 
+    roles = {part.strip() for part in pledgers.split(",") if part.strip()}
+    if not roles or not roles <= {role.value for role in Role}:
+        raise Failure("Nothing was created: --pledgers names roles among owner, family, tenant.")
     config = settings()
     reminder = config.pledge_reminder_days if remind_days is None else remind_days
     terms = DriveTerms(
@@ -78,6 +89,7 @@ def drive_create(
         survey_id=survey_id,
         closes_at=None if closes is None else _end_of_day(closes, config.tz),
         reminder_days=reminder or None,
+        pledgers=frozenset(Role(role) for role in roles),
     )
 
     async def create(session: AsyncSession) -> Drive:
@@ -173,18 +185,25 @@ def drive_close(number: int) -> None:
 @click.option("--yuan", "amount", required=True, help="The amount received, in yuan.")
 @friendly
 def drive_pay(number: int, flat: str, amount: str) -> None:
-    """Record money received from a flat (partial payments add up)."""
+    """Record money received from a flat (partial payments add up); whoever made the flat's
+    pledge is told by the bot."""
+    from bot.app import build_i18n
+    from handlers.drives.notices import tell_payment
     from storage.drives.queries import numbered_drive, record_payment
     from storage.residents import flat_named
 
     fen = _fen("--yuan", amount, "Nothing was recorded")
+    config = settings()
 
     async def pay(session: AsyncSession) -> int:
         found = await numbered_drive(session, number)
         household = await flat_named(session, found.compound_id, flat)
-        return await record_payment(session, found, household, fen, by=None)
+        total = await record_payment(session, found, household, fen, by=None)
+        i18n = build_i18n(config.default_language)
+        await tell_payment(session, found, household, fen, total, i18n, config.tz)
+        return total
 
-    total = run(in_transaction(settings(), pay))
+    total = run(in_transaction(config, pay))
     click.echo(
         f"Recorded {yuan(fen)} yuan from {flat}; {yuan(total)} yuan received from it in all."
     )

@@ -177,7 +177,7 @@ def complaints_xlsx(rows: Sequence[ComplaintRow], zone: ZoneInfo) -> bytes:
             "照片 Photos",
             "举报人 Reporter",
             "Telegram",
-            "匿名 Anonymous",
+            "名字仅限委员会 Name kept within the committee",
             "指派 Assignee",
             "提交 Submitted",
             "完成 Finished",

@@ -96,6 +96,31 @@ class SandboxClient:
         body = {"data_base64": base64.b64encode(data).decode(), "caption": caption}
         return await self._request("POST", f"users/{user_id}/photos", json=body)
 
+    async def send_voice(self, user_id: int, data: bytes, duration: int) -> Json:
+        """-> {update_id, message}"""
+        body = {"data_base64": base64.b64encode(data).decode(), "duration": duration}
+        return await self._request("POST", f"users/{user_id}/voice", json=body)
+
+    async def send_sticker(self, user_id: int, emoji: str) -> Json:
+        """-> {update_id, message}"""
+        return await self._request("POST", f"users/{user_id}/stickers", json={"emoji": emoji})
+
+    async def send_document(
+        self, user_id: int, data: bytes, file_name: str, caption: str | None = None
+    ) -> Json:
+        """-> {update_id, message}"""
+        body = {
+            "data_base64": base64.b64encode(data).decode(),
+            "file_name": file_name,
+            "caption": caption,
+        }
+        return await self._request("POST", f"users/{user_id}/documents", json=body)
+
+    async def send_location(self, user_id: int, latitude: float, longitude: float) -> Json:
+        """-> {update_id, message}"""
+        body = {"latitude": latitude, "longitude": longitude}
+        return await self._request("POST", f"users/{user_id}/locations", json=body)
+
     async def create_group(self, title: str) -> int:
         """A group chat with the bot in it; -> its (negative) chat id."""
         return int((await self._request("POST", "groups", json={"title": title}))["id"])
@@ -293,6 +318,18 @@ class Resident:
 
     async def send_photo(self, data: bytes, caption: str | None = None) -> int:
         return (await self.client.send_photo(self.id, data, caption))["update_id"]
+
+    async def send_voice(self, data: bytes = b"OggS voice", duration: int = 3) -> int:
+        return (await self.client.send_voice(self.id, data, duration))["update_id"]
+
+    async def send_sticker(self, emoji: str = "👍") -> int:
+        return (await self.client.send_sticker(self.id, emoji))["update_id"]
+
+    async def send_document(self, data: bytes, file_name: str, caption: str | None = None) -> int:
+        return (await self.client.send_document(self.id, data, file_name, caption))["update_id"]
+
+    async def send_location(self, latitude: float, longitude: float) -> int:
+        return (await self.client.send_location(self.id, latitude, longitude))["update_id"]
 
     async def scan(self, url: str) -> int:
         """Scan a QR code holding `url`; return the update_id of the /start it sends."""

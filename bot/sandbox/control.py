@@ -60,12 +60,43 @@ async def send_text(request: web.Request) -> web.Response:
 @routes.post("/users/{user_id}/photos")
 async def send_photo(request: web.Request) -> web.Response:
     user, body = _user(request), await _body(request)
-    try:
-        data = base64.b64decode(str(body.get("data_base64", "")), validate=True)
-    except binascii.Error:
-        raise invalid("data_base64 is not valid base64") from None
-    content = residents.photo_content(_world(request), data, body.get("caption"))
+    content = residents.photo_content(_world(request), _base64(body), body.get("caption"))
     return _said(request, user, content)
+
+
+@routes.post("/users/{user_id}/voice")
+async def send_voice(request: web.Request) -> web.Response:
+    user, body = _user(request), await _body(request)
+    duration = _int(str(body.get("duration", 1)), "duration")
+    content = residents.voice_content(_world(request), _base64(body), duration)
+    return _said(request, user, content)
+
+
+@routes.post("/users/{user_id}/stickers")
+async def send_sticker(request: web.Request) -> web.Response:
+    user, body = _user(request), await _body(request)
+    return _said(
+        request, user, residents.sticker_content(_world(request), str(body.get("emoji", "")))
+    )
+
+
+@routes.post("/users/{user_id}/documents")
+async def send_document(request: web.Request) -> web.Response:
+    user, body = _user(request), await _body(request)
+    content = residents.document_content(
+        _world(request), _base64(body), str(body.get("file_name", "")), body.get("caption")
+    )
+    return _said(request, user, content)
+
+
+@routes.post("/users/{user_id}/locations")
+async def send_location(request: web.Request) -> web.Response:
+    user, body = _user(request), await _body(request)
+    try:
+        latitude, longitude = float(body["latitude"]), float(body["longitude"])
+    except (KeyError, TypeError, ValueError):
+        raise invalid("latitude and longitude are required numbers") from None
+    return _said(request, user, residents.location_content(latitude, longitude))
 
 
 @routes.post("/users/{user_id}/scan")
@@ -288,6 +319,14 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise invalid("the body must be a JSON object")
     return body
+
+
+def _base64(body: dict[str, Any]) -> bytes:
+    """The file a resident sends, as `data_base64` in the body."""
+    try:
+        return base64.b64decode(str(body.get("data_base64", "")), validate=True)
+    except binascii.Error:
+        raise invalid("data_base64 is not valid base64") from None
 
 
 def _parse(parse: Callable[[dict[str, Any]], T], body: dict[str, Any]) -> T:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from bot.sandbox.errors import invalid, not_found
 from bot.sandbox.formatting import utf16_len
 from bot.sandbox.markup import find_button
-from bot.sandbox.media import photo_sizes, store_upload
+from bot.sandbox.media import document_json, photo_sizes, store_upload
 from bot.sandbox.params import Upload
 from bot.sandbox.world import Group, Json, Message, Update, User, World
 
@@ -64,6 +64,58 @@ def photo_content(world: World, data: bytes, caption: str | None) -> Json:
     if caption:
         content["caption"] = caption
     return content
+
+
+def voice_content(world: World, data: bytes, duration: int) -> Json:
+    """A voice message as the phone records it: OGG/Opus, a whole number of seconds."""
+    if not data or not 1 <= duration <= 3600:
+        raise invalid("a voice message needs data and a duration of 1 to 3600 seconds")
+    stored = store_upload(world, Upload("voice.ogg", data), "voice")
+    voice = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "duration": duration,
+        "mime_type": "audio/ogg",
+        "file_size": len(data),
+    }
+    return {"voice": voice}
+
+
+def sticker_content(world: World, emoji: str) -> Json:
+    """A sticker from a set, standing for `emoji`; its image is a small WebP."""
+    if not emoji or len(emoji) > 8:
+        raise invalid("a sticker needs its emoji (1 to 8 characters)")
+    stored = store_upload(world, Upload("sticker.webp", emoji.encode()), "stickers")
+    sticker = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": emoji,
+        "set_name": "SandboxStickers",
+    }
+    return {"sticker": sticker}
+
+
+def document_content(world: World, data: bytes, file_name: str, caption: str | None) -> Json:
+    """A file sent as a file (not compressed as a photo), with its name and guessed type."""
+    if not data or not file_name.strip():
+        raise invalid("a document needs data and a file_name")
+    content: Json = {
+        "document": document_json(store_upload(world, Upload(file_name, data), "documents"))
+    }
+    if caption:
+        content["caption"] = caption
+    return content
+
+
+def location_content(latitude: float, longitude: float) -> Json:
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise invalid("latitude must be within ±90 and longitude within ±180")
+    return {"location": {"latitude": latitude, "longitude": longitude}}
 
 
 def start_command(url: str, bot_username: str) -> str:

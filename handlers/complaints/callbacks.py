@@ -7,8 +7,8 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class ComplaintStep(CallbackData, prefix="cs"):
-    """A choice in the guided complaint chat: field "cat", "done", "loc", "anon", "send" or
-    "cancel"; taken only at its own step of its complaint."""
+    """A choice in the guided complaint chat: field "cat", "done", "loc", "bld", "unit",
+    "anon", "send" or "cancel"; taken only at its own step of its complaint."""
 
     complaint_id: int
     field: str

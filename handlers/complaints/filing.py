@@ -25,15 +25,18 @@ from handlers.complaints.notices import filed_heading, reopened_heading, tell_co
 from handlers.complaints.texts import place_label
 from handlers.shared.filters import Sorry
 from handlers.shared.replies import Replies
-from handlers.shared.texts import refusal_text
+from handlers.shared.texts import explained, refusal_text
 from storage.complaints.models import Complaint
 from storage.complaints.queries import (
     add_photo,
+    building_units,
     complaint_row,
+    compound_buildings,
     draft_of,
     drop_drafts,
     own_complaint,
     photo_count,
+    place_draft,
     rate,
     reopen,
     start_draft,
@@ -60,6 +63,8 @@ BUTTON_STEPS = {
     "cat": {Filing.category.state},
     "done": {Filing.photos.state},
     "loc": {Filing.place.state},
+    "bld": {Filing.place.state},
+    "unit": {Filing.place.state},
     "anon": {Filing.anonymity.state},
     "send": {Filing.confirm.state},
     "cancel": {step.state for step in Filing.__all_states__},
@@ -114,8 +119,18 @@ class Draft:
         elif field == "loc" and value in ("own", "common"):
             if value == "common":
                 draft.building_id = draft.unit_id = None
-            await self.go(Filing.anonymity)
-            replies.edit(*view.anonymity_question(draft.id, await self.place()))
+            await self.placed()
+        elif field == "loc" and value == "other":
+            buildings = await compound_buildings(self.session, draft.compound_id)
+            replies.edit(*view.building_question(draft.id, buildings))
+        elif (
+            field == "bld"
+            and value.isdigit()
+            and (found := await building_units(self.session, draft.compound_id, int(value)))
+        ):
+            replies.edit(*view.unit_question(draft.id, *found))
+        elif field == "unit" and await self.place_at(value):
+            await self.placed()
         elif field == "anon" and value in ("0", "1"):
             draft.anonymous = value == "1"
             await self.go(Filing.confirm)
@@ -128,6 +143,17 @@ class Draft:
             await cancel(self.session, self.resident, self.replies, self.state)
         else:  # a made-up value for the right step
             raise Sorry(_("This button is no longer valid."))
+
+    async def place_at(self, value: str) -> bool:
+        """Place the draft at "building.unit" (unit 0: the whole building), if in its compound."""
+        building, _dot, unit = value.partition(".")
+        if not (building.isdigit() and unit.isdigit()):
+            return False
+        return await place_draft(self.session, self.draft, int(building), int(unit) or None)
+
+    async def placed(self) -> None:
+        await self.go(Filing.anonymity)
+        self.replies.edit(*view.anonymity_question(self.draft.id, await self.place()))
 
     async def send(self, i18n: I18n, zone: ZoneInfo) -> None:
         draft = self.draft
@@ -184,15 +210,21 @@ async def photographed(message: Message, file_id: str, writing: Draft) -> None:
 
 async def not_a_photo(message: Message, replies: Replies, state: FSMContext) -> None:
     complaint_id = int((await state.get_data())["complaint"])
-    replies.say(_("Please send a photo, or tap “Done”."), view.done_buttons(complaint_id))
+    if message.document and (message.document.mime_type or "").startswith("image/"):
+        text = _("Please send the picture as a photo, not as a file, or tap “Done”.")
+    else:
+        text = explained(message, _("Please send a photo, or tap “Done”."))
+    replies.say(text, view.done_buttons(complaint_id))
 
 
 async def not_a_description(message: Message, replies: Replies) -> None:
-    replies.say(_("Please describe the problem in words first."))
+    replies.say(explained(message, _("Please describe the problem in words first.")))
 
 
 async def use_the_buttons(message: Message, replies: Replies) -> None:
-    replies.say(_("Please answer with the buttons above, or tap “Cancel” to stop."))
+    replies.say(
+        explained(message, _("Please answer with the buttons above, or tap “Cancel” to stop."))
+    )
 
 
 async def photo_outside(message: Message, replies: Replies) -> None:

@@ -4,14 +4,20 @@ decided by handlers.complaints.filing; this only renders it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.complaints.callbacks import ComplaintStep
 from handlers.complaints.texts import category_label
+from handlers.shared.texts import building_label, unit_label
 from storage.complaints.models import Complaint
+from storage.models import Building, Unit
 from surveys.complaints.rules import Category, ComplaintLimits
+
+PLACES_SHOWN = 90  # buttons of buildings or units: within Telegram's 100, with 「取消」
 
 
 def step_buttons(complaint_id: int, choices: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
@@ -57,17 +63,52 @@ def done_buttons(complaint_id: int) -> InlineKeyboardMarkup:
 
 
 def place_question(complaint_id: int, photos: int, own: str) -> tuple[str, InlineKeyboardMarkup]:
-    choices = [(own, "loc", "own"), (_("A common area of the compound"), "loc", "common")]
+    choices = [
+        (own, "loc", "own"),
+        (_("Another building or unit"), "loc", "other"),
+        (_("A common area of the compound"), "loc", "common"),
+    ]
     text = "\n\n".join([_("Photos: {count}").format(count=photos), _("Where is the problem?")])
     return text, step_buttons(complaint_id, choices)
 
 
+def building_question(
+    complaint_id: int, buildings: Sequence[Building]
+) -> tuple[str, InlineKeyboardMarkup]:
+    choices = [
+        (building_label(building.name), "bld", str(building.id))
+        for building in buildings[:PLACES_SHOWN]
+    ]
+    return _("Which building?"), step_buttons(complaint_id, choices)
+
+
+def unit_question(
+    complaint_id: int, building: Building, units: Sequence[Unit]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The units of the building, or the whole of it; a value names "building.unit" (0: the
+    whole building)."""
+    choices = [(_("The whole building"), "unit", f"{building.id}.0")]
+    choices += [
+        (unit_label(unit.name), "unit", f"{building.id}.{unit.id}") for unit in units[:PLACES_SHOWN]
+    ]
+    text = _("Where in {building}?").format(building=building_label(building.name))
+    return text, step_buttons(complaint_id, choices)
+
+
 def anonymity_question(complaint_id: int, place: str) -> tuple[str, InlineKeyboardMarkup]:
-    choices = [(_("Show my name"), "anon", "0"), (_("Stay anonymous"), "anon", "1")]
+    choices = [
+        (_("The committee may give my name"), "anon", "0"),
+        (_("Keep my name within the committee"), "anon", "1"),
+    ]
     text = "\n\n".join(
         [
             _("Where: {place}").format(place=place),
-            _("Should other residents see that you reported it? The committee always knows."),
+            _(
+                "Who sees your name: the committee's members, always. Other residents never do: "
+                "complaints are shown to the committee only. Should the committee also keep your "
+                "name to itself when it takes the complaint up with others, such as the builder "
+                "or the property manager?"
+            ),
         ]
     )
     return text, step_buttons(complaint_id, choices)
@@ -81,8 +122,10 @@ def summary(heading: str, draft: Complaint, place: str, photos: int) -> str:
             _("Category: {category}").format(category=category_label(draft.category)),
             _("Where: {place}").format(place=place),
             _("Photos: {count}").format(count=photos),
-            _("Anonymous to other residents: {answer}").format(
-                answer=_("yes") if draft.anonymous else _("no")
+            _("Your name: seen by the committee only, never by other residents; {wish}.").format(
+                wish=_("the committee keeps it to itself")
+                if draft.anonymous
+                else _("the committee may give it when it takes the complaint up")
             ),
             "",
             draft.description or "",

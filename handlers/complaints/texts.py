@@ -67,7 +67,7 @@ def committee_view(row: ComplaintRow) -> str:
     complaint = row.complaint
     reporter = row.reporter_name or _("a resident")
     if complaint.anonymous:
-        reporter = _("{name} (anonymous to other residents)").format(name=reporter)
+        reporter = _("{name} (asks that the name stay within the committee)").format(name=reporter)
     lines = [
         _("Complaint #{number}: {category}").format(
             number=complaint.id, category=category_label(complaint.category)

@@ -8,7 +8,8 @@ from storage.drives.models import PayMethod
 
 
 class DrivePress(CallbackData, prefix="dv"):
-    """A flat's pledge buttons: "money", "goods", "labour" or "withdraw"."""
+    """A flat's pledge buttons: "money", "goods", "labour" or "withdraw"; and "confirm" or
+    "retype" for a large amount awaiting confirmation."""
 
     drive_id: int
     household_id: int

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.drives.notices import tell_payment
 from handlers.drives.texts import money, progress_text
 from handlers.shared.filters import Committee, NumberArgument, Sorry
 from handlers.shared.replies import Replies
@@ -56,9 +58,11 @@ async def paid(
     compounds: list[int],
     session: AsyncSession,
     replies: Replies,
+    i18n: I18n,
+    zone: ZoneInfo,
 ) -> None:
-    """`/paid DRIVE FLAT YUAN`. An amount that is not one is explained by the refusal
-    middleware (a MoneyError)."""
+    """`/paid DRIVE FLAT YUAN`; whoever made the flat's pledge is told. An amount that is not
+    one is explained by the refusal middleware (a MoneyError)."""
     assert message.from_user is not None
     usage = _("Send /paid DRIVE FLAT YUAN, for example /paid 2 3栋/2单元/501 1500.")
     parts = (command.args or "").split()
@@ -73,6 +77,7 @@ async def paid(
     except LookupError:
         raise Sorry(usage) from None
     total = await record_payment(session, drive, flat, fen, by=message.from_user.id)
+    await tell_payment(session, drive, flat, fen, total, i18n, zone)
     replies.say(
         _(
             "Recorded {amount} from {flat} for drive #{number}; {total} received from it in all."

@@ -15,7 +15,8 @@ from handlers.drives.texts import drive_card, money
 from handlers.shared.texts import flat_label
 from storage.drives.ledger import drive_progress, unpaid_pledges
 from storage.drives.models import Drive, DriveShare
-from storage.drives.queries import FlatShare, is_open, scope_members
+from storage.drives.queries import FlatShare, is_open, pledge_of_flat, scope_members
+from storage.models import Household
 from storage.outbox.notices import queue_notice
 from storage.outbox.queue import Outgoing
 from storage.residents import flats_by_id
@@ -24,13 +25,13 @@ from storage.residents import flats_by_id
 async def announce_drive(session: AsyncSession, drive: Drive, i18n: I18n, zone: ZoneInfo) -> int:
     """Queue the opening notice for every member of the scope; return how many were queued."""
     members = await scope_members(session, drive)
-    flats = await flats_by_id(session, [household_id for _, household_id in members])
+    flats = await flats_by_id(session, [household_id for _, household_id, _ in members])
     progress = await drive_progress(session, drive)
     messages = []
-    for resident, household_id in members:
+    for resident, household_id, role in members:
         share = await session.get(DriveShare, (drive.id, household_id))
         assert share is not None
-        found = FlatShare(drive, share, flats[household_id], None)
+        found = FlatShare(drive, share, flats[household_id], None, role)
         with i18n.context(), i18n.use_locale(resident.language or i18n.default_locale):
             text, markup = await drive_card(session, found, flat_label(found.flat), progress)
             text = _("A contribution drive has opened.") + "\n\n" + text
@@ -88,3 +89,43 @@ async def remind_unpaid_pledges(
             )
         ).count
     return queued
+
+
+async def tell_payment(
+    session: AsyncSession,
+    drive: Drive,
+    flat: Household,
+    amount_fen: int,
+    total_fen: int,
+    i18n: I18n,
+    zone: ZoneInfo,
+) -> int:
+    """Tell whoever made the flat's pledge that the committee recorded money received for it;
+    return how many were told (none when the flat has no pledge). The flat's running total
+    names the payment, so each is told once."""
+    pledged = await pledge_of_flat(session, drive, flat)
+    if pledged is None:
+        return 0
+    pledge, resident = pledged
+    label = flat_label((await flats_by_id(session, [flat.id]))[flat.id])
+    with i18n.context(), i18n.use_locale(resident.language or i18n.default_locale):
+        text = _(
+            "The committee recorded {amount} received from {flat} for “{title}”: {total} "
+            "received in all, of {pledged} pledged. Send /drives to see it."
+        ).format(
+            amount=money(amount_fen),
+            flat=label,
+            title=drive.title,
+            total=money(total_fen),
+            pledged=money(pledge.amount_fen),
+        )
+    key = f"drive-paid:{drive.id}:{flat.id}:{total_fen}"
+    queued = await queue_notice(
+        session,
+        "payment_recorded",
+        [Outgoing(chat_id=resident.telegram_id, text=text, key=key)],
+        compound_id=drive.compound_id,
+        key=key,
+        zone=zone,
+    )
+    return queued.count

@@ -1,7 +1,8 @@
 """Residents and contribution drives: /drives shows each open drive of their flats with their
 share, their pledge and the progress; buttons pledge money (with how it will come), goods or
 labour, change it, or withdraw it until the close. A typed amount, description or number of
-hours is awaited in the conversation state (`Pledging`), which names the drive and the flat."""
+hours is awaited in the conversation state (`Pledging`), which names the drive and the flat; an
+amount far above the flat's share is confirmed with buttons before it is recorded."""
 
 from __future__ import annotations
 
@@ -20,22 +21,21 @@ from handlers.drives.callbacks import DrivePress, PledgeVia
 from handlers.drives.texts import drive_card, method_label, money, pledge_text
 from handlers.shared.filters import Sorry
 from handlers.shared.replies import Replies
-from handlers.shared.texts import flat_label
+from handlers.shared.texts import explained, flat_label
 from storage.drives.ledger import drive_progress
 from storage.drives.models import PayMethod, PledgeKind
 from storage.drives.queries import (
     FlatShare,
     PledgeTerms,
+    check_pledgeable,
     flat_share,
-    is_open,
     pledge,
     shares_of_resident,
     withdraw,
 )
 from storage.models import Resident
-from storage.refusals import Refusal, Refused
 from storage.residents import flats_by_id
-from surveys.drives.money import parse_yuan
+from surveys.drives.money import SHARE_MULTIPLE, far_above_share, parse_yuan
 from surveys.numbers import whole_number_or_none
 
 MAX_HOURS = 10_000
@@ -47,6 +47,7 @@ class Pledging(StatesGroup):
     amount = State()  # data: drive, flat, method
     goods = State()  # data: drive, flat
     hours = State()  # data: drive, flat
+    confirm = State()  # data: drive, flat, method, amount (fen): far above the share
 
 
 async def card(
@@ -69,8 +70,7 @@ async def _pledgeable(
     """The flat a pledge button names, while its drive takes pledges: nothing is asked that
     could not be recorded."""
     found = await flat_share(session, resident, drive_id, household_id)
-    if not is_open(found.drive):
-        raise Refused(Refusal.DRIVE_CLOSED)
+    check_pledgeable(found)
     return found
 
 
@@ -149,7 +149,8 @@ async def chose_method(
 def _terms(step: str | None, data: dict[str, Any], text: str) -> PledgeTerms:
     """The pledge a typed answer makes; a mistake is refused with how to write it (a
     MoneyError is explained by the refusal middleware), and the step stays for another try."""
-    if step == Pledging.amount.state:
+    # At the confirmation, a newly typed amount replaces the one asked about.
+    if step in (Pledging.amount.state, Pledging.confirm.state):
         method = PayMethod(data["method"])
         return PledgeTerms(PledgeKind.MONEY, amount_fen=parse_yuan(text), method=method)
     if step == Pledging.goods.state:
@@ -180,10 +181,89 @@ async def typed(
     data = await state.get_data()
     terms = _terms(raw_state, data, message.text)
     found = await flat_share(session, resident, int(data["drive"]), int(data["flat"]))
+    if terms.kind is PledgeKind.MONEY and far_above_share(terms.amount_fen, found.share.amount_fen):
+        await _await(state, Pledging.confirm, found, method=data["method"], amount=terms.amount_fen)
+        replies.say(*_confirmation(found, terms.amount_fen))
+        return
+    await _record(session, resident, replies, state, found, terms, edit=False)
+
+
+async def _record(
+    session: AsyncSession,
+    resident: Resident,
+    replies: Replies,
+    state: FSMContext,
+    found: FlatShare,
+    terms: PledgeTerms,
+    *,
+    edit: bool,
+) -> None:
     made = await pledge(session, found, resident, terms)
     await state.clear()
     recorded = _("✓ Pledge recorded: {pledge}").format(pledge=pledge_text(made))
-    replies.say(*await card(session, await _fresh(session, resident, found), above=recorded))
+    shown = await card(session, await _fresh(session, resident, found), above=recorded)
+    if edit:
+        replies.edit(*shown)
+    else:
+        replies.say(*shown)
+
+
+def _confirmation(found: FlatShare, amount_fen: int) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "You typed {amount}. That is more than {multiple} times your flat's suggested share "
+        "({share}), or a very large sum. Is it right?"
+    ).format(amount=money(amount_fen), multiple=SHARE_MULTIPLE, share=money(found.share.amount_fen))
+    builder = InlineKeyboardBuilder()
+    for label, action in (
+        (_("Yes, pledge {amount}").format(amount=money(amount_fen)), "confirm"),
+        (_("No, type it again"), "retype"),
+    ):
+        data = DrivePress(drive_id=found.drive.id, household_id=found.flat.id, action=action)
+        builder.button(text=label, callback_data=data)
+    builder.adjust(1)
+    return text, builder.as_markup()
+
+
+async def confirmed(
+    query: CallbackQuery,
+    callback_data: DrivePress,
+    session: AsyncSession,
+    resident: Resident,
+    replies: Replies,
+    state: FSMContext,
+) -> None:
+    """「Yes」 records the large pledge awaiting confirmation; 「No」 asks for the amount again.
+    Only the confirmation of this flat's pledge being asked now counts."""
+    data = await state.get_data()
+    if (
+        await state.get_state() != Pledging.confirm.state
+        or data.get("drive") != callback_data.drive_id
+        or data.get("flat") != callback_data.household_id
+    ):
+        raise Sorry(_("This button is no longer valid. Send /drives to see your pledge."))
+    found = await _pledgeable(session, resident, callback_data.drive_id, callback_data.household_id)
+    method = PayMethod(data["method"])
+    if callback_data.action == "retype":
+        await _await(state, Pledging.amount, found, method=method.value)
+        replies.edit(
+            _("How much will you pledge, in yuan? Your suggested share is {share}.").format(
+                share=money(found.share.amount_fen)
+            )
+        )
+        return
+    terms = PledgeTerms(PledgeKind.MONEY, amount_fen=int(data["amount"]), method=method)
+    await _record(session, resident, replies, state, found, terms, edit=True)
+
+
+async def not_typed(message: Message, replies: Replies, raw_state: str | None) -> None:
+    """A voice message, sticker, file… where the pledge awaits typed text: what to type."""
+    if raw_state == Pledging.goods.state:
+        expected = _("Please describe the goods in words.")
+    elif raw_state == Pledging.hours.state:
+        expected = _("Please type the number of hours, for example 8.")
+    else:
+        expected = _("Please type the amount in yuan, for example 1500 or 1.5万.")
+    replies.say(explained(message, expected))
 
 
 def build_router() -> Router:
@@ -192,6 +272,10 @@ def build_router() -> Router:
     router.callback_query.register(
         pressed, DrivePress.filter(F.action.in_({"money", "goods", "labour", "withdraw"}))
     )
+    router.callback_query.register(
+        confirmed, DrivePress.filter(F.action.in_({"confirm", "retype"}))
+    )
     router.callback_query.register(chose_method, PledgeVia.filter())
     router.message.register(typed, StateFilter(Pledging), F.text)
+    router.message.register(not_typed, StateFilter(Pledging), ~F.text)
     return router

@@ -13,7 +13,7 @@ from storage.drives.ledger import DriveProgress
 from storage.drives.models import Drive, DriveShare, PayMethod, Pledge, PledgeKind
 from storage.drives.queries import FlatShare, is_open, linked_share, plan_basis
 from surveys.drives.cost_sharing import Plan
-from surveys.drives.money import yuan
+from surveys.drives.money import MoneyError, MoneyProblem, yuan
 
 BAR_WIDTH = 10
 
@@ -22,9 +22,19 @@ def money(fen: int) -> str:
     return _("¥{amount}").format(amount=yuan(fen))
 
 
-def amount_refused() -> str:
-    """What is said of a typed amount that is not one (a MoneyError)."""
-    return _("Please send an amount in yuan, for example 3000 or 2580.50.")
+def amount_refused(error: MoneyError) -> str:
+    """What is said of a typed amount that is not one: why, then how to write it."""
+    why = {
+        MoneyProblem.UNREADABLE: _("I could not read that as an amount of yuan."),
+        MoneyProblem.AMBIGUOUS: _(
+            "That amount can be read two ways: use commas only between groups of three digits, "
+            "and write 6万5 as 6.5万 or 65000."
+        ),
+        MoneyProblem.NOT_POSITIVE: _("The amount must be more than zero."),
+        MoneyProblem.TOO_LARGE: _("That amount is too large to be a pledge."),
+        MoneyProblem.TOO_PRECISE: _("An amount has at most two decimals (fen)."),
+    }[error.problem]
+    return why + " " + _("Please send an amount in yuan, for example 3000, 2580.50 or 1.5万.")
 
 
 def bar(part: int, whole: int) -> str:
@@ -125,6 +135,9 @@ async def drive_card(
     lines += ["", progress_text(progress)]
     if not is_open(drive):
         lines.append(_("The drive is closed; pledges can no longer change."))
+        return "\n".join(lines), None
+    if not found.may_pledge:
+        lines.append(_("In this drive the flat's owners pledge for it; you can follow it here."))
         return "\n".join(lines), None
     builder = InlineKeyboardBuilder()
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.general.callbacks import SetLanguage
 from handlers.joining.texts import standing_label
 from handlers.shared.replies import Replies
-from handlers.shared.texts import flat_label, role_label
+from handlers.shared.texts import explained, flat_label, role_label
 from storage.committee import compounds_of
 from storage.models import Resident
 from storage.residents import memberships_of
@@ -30,6 +30,7 @@ async def show_help(
         "",
         _("/me — your flat and your role"),
         _("/lang — 中文 / English"),
+        _("/surveys — the surveys and votes waiting for your answers"),
         _("/results N — the results of survey N, once they are shown"),
         _("/drives — contribution drives for your flat: your share, your pledge"),
         _("/complaint — report a problem with the works or the management"),
@@ -113,6 +114,22 @@ async def stale_button(query: CallbackQuery, replies: Replies) -> None:
     replies.alert(_("This button is no longer valid. Please send /help to start again."))
 
 
+async def unreadable_sent(message: Message, replies: Replies, raw_state: str | None) -> None:
+    """A voice message, sticker, file or location no flow takes: why, and what to do instead
+    (elderly residents send voice)."""
+    if raw_state is None:
+        expected = _(
+            "Please tap the buttons under my messages, or type what you need. "
+            "Send /help to see what I can do."
+        )
+    else:
+        expected = _(
+            "I am waiting for your answer to my last message: please type it, or tap its "
+            "buttons. Send /cancel to stop."
+        )
+    replies.say(explained(message, expected))
+
+
 async def not_understood(message: Message, replies: Replies) -> None:
     replies.say(_("Sorry, I did not understand that. Send /help to see what I can do."))
 
@@ -139,5 +156,6 @@ def build_router() -> Router:
     router.message.register(choose_language, Command("lang"))
     router.callback_query.register(set_language, SetLanguage.filter())
     router.callback_query.register(stale_button)
+    router.message.register(unreadable_sent, ~F.text, ~F.photo)
     router.message.register(not_understood)
     return router

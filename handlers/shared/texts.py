@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from storage.models import Household, Role
@@ -117,6 +118,10 @@ def refusal_text(reason: Refusal) -> str:
         ),
         Refusal.NOT_IN_DRIVE: _("This contribution drive does not include your flat."),
         Refusal.NO_PLEDGE: _("Your flat has no pledge to withdraw."),
+        Refusal.NOT_PLEDGER: _(
+            "In this drive only the flat's owners (or the members the committee named) pledge "
+            "for the flat. Please ask an owner of your flat to pledge."
+        ),
         Refusal.NO_FLAT: _("You are not linked to a flat yet. Scan the QR code in your stairwell."),
         Refusal.UNKNOWN_COMPLAINT: _("This complaint is not one of yours."),
         Refusal.COMPLAINT_SENT: _("This complaint has already been sent."),
@@ -139,3 +144,28 @@ def refusal_text(reason: Refusal) -> str:
             "You have already filed an objection to this result; the committee has it."
         ),
     }[reason]
+
+
+def unreadable(message: Message) -> str | None:
+    """Why the bot cannot take a message that is neither text nor a photo (a voice message,
+    a sticker, a file, a location…); None for text and photos."""
+    if message.text is not None or message.photo:
+        return None
+    if message.voice or message.audio or message.video_note:
+        return _("Sorry, I cannot listen to voice messages.")
+    if message.sticker:
+        return _("Thank you for the sticker, but I cannot read stickers.")
+    if message.document:
+        return _("Sorry, I cannot open files.")
+    if message.location or message.venue:
+        return _("Sorry, I do not use locations.")
+    return _("Sorry, I can only read typed text and the buttons under my messages.")
+
+
+def explained(message: Message, expected: str) -> str:
+    """`expected` (what the step wants), after why the message was not it, if it says."""
+    reason = unreadable(message)
+    if reason is None:
+        return expected
+    # Chinese sentences join without a space
+    return _("{sentence} {next_sentence}").format(sentence=reason, next_sentence=expected)

@@ -10,9 +10,11 @@ answer. A typed answer (a number, a text) is awaited in the conversation state."
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.drives.texts import linked_share_notice
 from handlers.shared.replies import Replies, pressed_text
+from handlers.shared.texts import explained, flat_label
 from handlers.surveys.ballot_view import (
     confirmation,
     picked_of,
@@ -31,10 +34,20 @@ from handlers.surveys.ballot_view import (
     receipt,
 )
 from handlers.surveys.callbacks import AnswerPress, BallotStep, StartBallot
+from handlers.surveys.notices import invitation_message
+from storage.committee import compounds_of
 from storage.models import Resident
-from storage.surveys.ballots import answers_of, ballot_for, ballot_of, record_answer
+from storage.refusals import Refused
+from storage.residents import flats_by_id
+from storage.surveys.ballots import (
+    answers_of,
+    ballot_for,
+    ballot_of,
+    record_answer,
+    unfinished_ballot,
+)
 from storage.surveys.models import Ballot, Survey
-from storage.surveys.queries import definition_of, open_survey_of
+from storage.surveys.queries import definition_of, open_invitations_of, open_survey_of
 from surveys.voting.flow import (
     AnswerRejected,
     AnswerValue,
@@ -80,10 +93,17 @@ class Ballots:
         raise AnswerRejected(RejectReason.MALFORMED)  # a button of a question no longer asked
 
     async def ask(
-        self, where: Progress, question: Question | None = None, *, edit: bool, above: str = ""
+        self,
+        where: Progress,
+        question: Question | None = None,
+        *,
+        edit: bool,
+        above: str = "",
+        picked: list[str] | None = None,
     ) -> None:
         """Show `question`, or the next unanswered one, or the receipt when all are answered;
-        in the pressed message (`edit`) or a new one. `above`: what was just recorded."""
+        in the pressed message (`edit`) or a new one. `above`: what was just recorded;
+        `picked`: choices made and not yet done (default: the recorded answer's)."""
         question = question or where.next_question
         if question is None:
             await self.state.clear()
@@ -99,8 +119,8 @@ class Ballots:
             )
             self.replies.say(text, markup)
             return
-        current = where.answers.get(question.id)
-        picked = picked_of(current)
+        if picked is None:
+            picked = picked_of(where.answers.get(question.id))
         if isinstance(question, NumberQuestion | TextQuestion):
             await self.await_answer(Answering.typing, question)
         elif isinstance(question, MultipleChoice | Ranking):
@@ -264,12 +284,74 @@ async def typed_answer(
     await ballots.record(question, message.text, edit=False)
 
 
+async def not_an_answer(
+    message: Message,
+    session: AsyncSession,
+    resident: Resident,
+    i18n: I18n,
+    replies: Replies,
+    state: FSMContext,
+    raw_state: str | None,
+) -> None:
+    """A message that is not the answer its question awaits (text where a press is, a voice
+    message where text is): the question again, with what it takes on top, never 「没有看懂」.
+    A question awaiting a press keeps no conversation state (an answer costs no write for
+    it): the resident's unfinished ballot is looked up instead, on this rare path only."""
+    data = await state.get_data() if raw_state in Answering else {}
+    ballot_id = data.get("ballot") or await unfinished_ballot(session, resident)
+    if ballot_id is None:
+        raise SkipHandler  # not in a survey: the other features and the catch-alls answer
+    try:
+        ballots = await _ballots(session, resident, int(ballot_id), i18n, replies, state)
+    except Refused:
+        if raw_state is None:  # a survey no longer theirs to answer: not what they meant
+            raise SkipHandler from None
+        raise
+    where = await ballots.where()
+    question = await ballots.visible(str(data["question"]), where) if data else where.next_question
+    if question is None:
+        raise SkipHandler
+    if isinstance(question, NumberQuestion | TextQuestion):
+        expected = _("Please type your answer to this question:")
+    else:
+        expected = _("This question is answered with the buttons under it:")
+    above = explained(message, expected)
+    await ballots.ask(where, question, edit=False, above=above, picked=data.get("picked"))
+
+
+async def open_for_me(
+    message: Message,
+    session: AsyncSession,
+    resident: Resident,
+    i18n: I18n,
+    zone: ZoneInfo,
+    replies: Replies,
+) -> None:
+    """/surveys for a resident: each open survey or vote they answer, as its opening notice
+    with 「开始作答」. A committee member gets the committee's list instead."""
+    if await compounds_of(session, resident.telegram_id):
+        raise SkipHandler
+    found = await open_invitations_of(session, resident)
+    if not found:
+        replies.say(_("No survey or vote is waiting for your answers now."))
+    flats = await flats_by_id(
+        session, [invitation.household_id for _, invitation in found if invitation.household_id]
+    )
+    for survey, invitation in found:
+        flat = flats.get(invitation.household_id) if invitation.household_id else None
+        label = None if flat is None else flat_label(flat)
+        replies.say(*invitation_message(survey, invitation, label, i18n, zone))
+
+
 def build_router() -> Router:
     router = Router(name="answering")
+    router.message.register(open_for_me, Command("surveys"))
     router.callback_query.register(start_ballot, StartBallot.filter())
     router.callback_query.register(pressed_answer, AnswerPress.filter())
     router.callback_query.register(pressed_step, BallotStep.filter())
     router.message.register(
         typed_answer, StateFilter(Answering.typing), F.text, ~F.text.startswith("/")
     )
+    router.message.register(not_an_answer, StateFilter(Answering), ~F.text.startswith("/"))
+    router.message.register(not_an_answer, StateFilter(None), ~F.text.startswith("/"), ~F.photo)
     return router

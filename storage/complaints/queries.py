@@ -69,6 +69,39 @@ async def start_draft(
     return draft
 
 
+async def compound_buildings(session: AsyncSession, compound_id: int) -> Sequence[Building]:
+    """The buildings of a compound, for placing a complaint anywhere in it."""
+    result = await session.scalars(
+        select(Building).where(Building.compound_id == compound_id).order_by(Building.id)
+    )
+    return result.all()
+
+
+async def building_units(
+    session: AsyncSession, compound_id: int, building_id: int
+) -> tuple[Building, Sequence[Unit]] | None:
+    """A building of the compound with its units; None for any other (a forged button)."""
+    building = await session.get(Building, building_id)
+    if building is None or building.compound_id != compound_id:
+        return None
+    units = await session.scalars(
+        select(Unit).where(Unit.building_id == building_id).order_by(Unit.id)
+    )
+    return building, units.all()
+
+
+async def place_draft(
+    session: AsyncSession, draft: Complaint, building_id: int, unit_id: int | None
+) -> bool:
+    """Place the draft at a building of its compound, or one unit of it; False (and nothing
+    changed) for a place outside the compound."""
+    found = await building_units(session, draft.compound_id, building_id)
+    if found is None or (unit_id is not None and unit_id not in {u.id for u in found[1]}):
+        return False
+    draft.building_id, draft.unit_id = building_id, unit_id
+    return True
+
+
 async def drop_drafts(session: AsyncSession, resident: Resident) -> bool:
     """Drop the complaint the resident is writing, with its photos; whether there was one."""
     drafts = select(Complaint.id).where(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models import Base, enum_column, utcnow
 from storage.surveys.models import ScopeKind
 from surveys.drives.cost_sharing import Plan
+from surveys.roles import Role
 
 
 class DriveStatus(enum.StrEnum):
@@ -73,12 +74,18 @@ class Drive(Base):
     scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"), index=True)
     status: Mapped[DriveStatus] = mapped_column(enum_column(DriveStatus), default="draft")
+    # The roles whose members pledge for a flat, comma-separated ("owner", "owner,family").
+    pledgers: Mapped[str] = mapped_column(String(50), default="owner", server_default="owner")
     # Unpaid money pledges are reminded every so many days while the drive is open (None: never).
     reminder_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+
+    @property
+    def pledger_roles(self) -> set[Role]:
+        return {Role(role) for role in self.pledgers.split(",")}
 
     @property
     def residents_fen(self) -> int:

@@ -28,6 +28,7 @@ from storage.models import (
     Membership,
     MembershipStatus,
     Resident,
+    Role,
     utcnow,
 )
 from storage.refusals import Refusal, Refused
@@ -55,6 +56,7 @@ class DriveTerms:
     survey_id: int | None = None
     closes_at: datetime | None = None
     reminder_days: int | None = None
+    pledgers: frozenset[Role] = frozenset({Role.OWNER})  # who pledges for a flat
 
 
 async def create_drive(
@@ -97,6 +99,7 @@ async def create_drive(
         status=DriveStatus.DRAFT,
         closes_at=terms.closes_at,
         reminder_days=terms.reminder_days,
+        pledgers=",".join(sorted(terms.pledgers)),
     )
     session.add(drive)
     await session.flush()
@@ -168,6 +171,19 @@ class FlatShare:
     share: DriveShare
     flat: Household
     pledge: Pledge | None
+    role: Role  # the resident's in the flat
+
+    @property
+    def may_pledge(self) -> bool:
+        return self.role in self.drive.pledger_roles
+
+
+def check_pledgeable(found: FlatShare) -> None:
+    """Refuse a pledge, change or withdrawal the drive does not take from this member now."""
+    if not is_open(found.drive):
+        raise Refused(Refusal.DRIVE_CLOSED)
+    if not found.may_pledge:
+        raise Refused(Refusal.NOT_PLEDGER)
 
 
 async def shares_of_resident(
@@ -175,7 +191,7 @@ async def shares_of_resident(
 ) -> list[FlatShare]:
     """The open drives (or the one named) with a share for a flat the resident is confirmed in."""
     query = (
-        select(Drive, DriveShare, Household, Pledge)
+        select(Drive, DriveShare, Household, Pledge, Membership.role)
         .join(DriveShare, DriveShare.drive_id == Drive.id)
         .join(Household, Household.id == DriveShare.household_id)
         .join(Membership, Membership.household_id == Household.id)
@@ -237,8 +253,7 @@ async def pledge(
     session: AsyncSession, found: FlatShare, resident: Resident, terms: PledgeTerms
 ) -> Pledge:
     """Make or change the flat's pledge; the history keeps every version."""
-    if not is_open(found.drive):
-        raise Refused(Refusal.DRIVE_CLOSED)
+    check_pledgeable(found)
     current = await session.scalar(
         select(Pledge).where(
             Pledge.drive_id == found.drive.id, Pledge.household_id == found.flat.id
@@ -279,8 +294,7 @@ def _event(current: Pledge, resident: Resident, action: PledgeAction) -> PledgeE
 
 
 async def withdraw(session: AsyncSession, found: FlatShare, resident: Resident) -> None:
-    if not is_open(found.drive):
-        raise Refused(Refusal.DRIVE_CLOSED)
+    check_pledgeable(found)
     if found.pledge is None:
         raise Refused(Refusal.NO_PLEDGE)
     found.pledge.withdrawn_at = found.pledge.updated_at = utcnow()
@@ -311,6 +325,24 @@ async def record_payment(
     )
 
 
+async def pledge_of_flat(
+    session: AsyncSession, drive: Drive, flat: Household
+) -> tuple[Pledge, Resident] | None:
+    """The flat's current pledge in the drive and who made it last, if it has one."""
+    row = (
+        await session.execute(
+            select(Pledge, Resident)
+            .join(Resident, Resident.id == Pledge.resident_id)
+            .where(
+                Pledge.drive_id == drive.id,
+                Pledge.household_id == flat.id,
+                Pledge.withdrawn_at.is_(None),
+            )
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 @dataclass(frozen=True)
 class PlanBasis:
     """What a flat's share is measured against, to explain it."""
@@ -332,10 +364,11 @@ async def plan_basis(session: AsyncSession, drive: Drive, floor: int) -> PlanBas
     return PlanBasis(int(flats), Decimal(area), int(same_floor or 0))
 
 
-async def scope_members(session: AsyncSession, drive: Drive) -> list[tuple[Resident, int]]:
-    """Every confirmed member of a flat with a share, with the flat: whom opening tells."""
+async def scope_members(session: AsyncSession, drive: Drive) -> list[tuple[Resident, int, Role]]:
+    """Every confirmed member of a flat with a share, with the flat and their role in it: whom
+    opening tells."""
     rows = await session.execute(
-        select(Resident, Membership.household_id)
+        select(Resident, Membership.household_id, Membership.role)
         .join(Membership, Membership.resident_id == Resident.id)
         .join(
             DriveShare,
@@ -345,4 +378,4 @@ async def scope_members(session: AsyncSession, drive: Drive) -> list[tuple[Resid
         .where(Membership.status == MembershipStatus.ACTIVE)
         .order_by(Membership.household_id, Membership.id)
     )
-    return [(resident, household_id) for resident, household_id in rows.all()]
+    return [(resident, household_id, role) for resident, household_id, role in rows.all()]

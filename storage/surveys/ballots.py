@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import insert_for
 from storage.models import Membership, MembershipStatus, Resident, Role, utcnow
 from storage.refusals import Refusal, Refused
-from storage.surveys.models import Answer, AnswerChoice, AnswerEvent, Ballot, EligibleFlat, Survey
+from storage.surveys.models import (
+    Answer,
+    AnswerChoice,
+    AnswerEvent,
+    Ballot,
+    EligibleFlat,
+    Survey,
+    SurveyStatus,
+)
 from storage.surveys.queries import (
     RESPONDENT_FIRST,
     answering,
@@ -203,6 +211,23 @@ async def record_answer(
         ballot.resident_id, ballot.submitted_at, ballot.updated_at = resident.id, submitted, now
         await session.flush()
     return where
+
+
+async def unfinished_ballot(session: AsyncSession, resident: Resident) -> int | None:
+    """The latest ballot the resident is answering and has not finished, of a survey still
+    open: a message sent in the middle of it is pointed back to its question."""
+    return await session.scalar(
+        select(Ballot.id)
+        .join(Survey, Survey.id == Ballot.survey_id)
+        .where(
+            Ballot.resident_id == resident.id,
+            Ballot.submitted_at.is_(None),
+            Survey.status == SurveyStatus.OPEN,
+            Survey.closes_at.is_(None) | (Survey.closes_at > utcnow()),
+        )
+        .order_by(Ballot.updated_at.desc(), Ballot.id.desc())
+        .limit(1)
+    )
 
 
 async def ballot_of(

@@ -240,6 +240,34 @@ async def invitations(session: AsyncSession, survey: Survey) -> list[Invitation]
     return list(first_of_flat.values())
 
 
+async def open_invitations_of(
+    session: AsyncSession, resident: Resident, limit: int = 10
+) -> list[tuple[Survey, Invitation]]:
+    """The open surveys of the resident's flats that the resident answers (for their flat, or
+    for themselves), oldest first: what /surveys offers a resident."""
+    now = utcnow()
+    surveys = await session.scalars(
+        select(Survey)
+        .join(EligibleFlat, EligibleFlat.survey_id == Survey.id)
+        .join(Membership, Membership.household_id == EligibleFlat.household_id)
+        .where(
+            Membership.resident_id == resident.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Survey.status == SurveyStatus.OPEN,
+            (Survey.closes_at.is_(None)) | (Survey.closes_at > now),
+        )
+        .distinct()
+        .order_by(Survey.id)
+        .limit(limit)
+    )
+    found = []
+    for survey in surveys.all():
+        for invitation in await invitations(session, survey):
+            if invitation.telegram_id == resident.telegram_id:
+                found.append((survey, invitation))
+    return found
+
+
 async def open_survey_of(session: AsyncSession, survey_id: int) -> Survey:
     """The survey a button or command names, if it is open for answers now."""
     survey = await session.get(Survey, survey_id)

@@ -62,6 +62,8 @@ async def test_others_are_refused_survey_commands(
             reply = (await person.next_message())["text"]
             if person is stranger and command == "/surveys":
                 assert "还没有征询" in reply  # their own compound has none
+            elif command == "/surveys":  # a resident's own: the surveys they answer
+                assert "目前没有等您作答的调查或表决。" in reply
             else:
                 assert "只有本小区的委员会成员" in reply
 

@@ -3,6 +3,7 @@ payments, export the ledger; and the one-sentence refusals."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,3 +49,29 @@ def test_a_drive_from_the_command_line(database_url: str, tmp_path: Path) -> Non
     assert "is closed" in linli(database_url, "drive", "close", "1").output
     again = linli(database_url, "drive", "close", "1")
     assert again.exit_code == 2
+
+
+def test_who_pledges_is_set_when_the_drive_is_created(database_url: str, tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    register.write_text(REGISTER, encoding="utf-8")
+    linli(database_url, "import", "households", str(register), "--compound", "幸福里")
+    create = ["drive", "create", "--compound", "幸福里", "--title", "屋面", "--total-yuan", "1万"]
+    refused = linli(database_url, *create, "--plan", "equal", "--pledgers", "owner,landlord")
+    assert refused.exit_code == 2
+    assert "--pledgers names roles among owner, family, tenant" in refused.output
+    created = linli(database_url, *create, "--plan", "equal", "--pledgers", "owner, family")
+    assert "residents' share 10,000.00 yuan" in created.output
+
+    async def pledgers() -> str:
+        from sqlalchemy import select
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from storage.drives.models import Drive
+
+        engine = create_async_engine(database_url)
+        async with engine.connect() as connection:
+            found = await connection.scalar(select(Drive.pledgers))
+        await engine.dispose()
+        return str(found)
+
+    assert asyncio.run(pledgers()) == "family,owner"

@@ -1,13 +1,15 @@
-"""Files both ways: the bot uploads photos and documents, residents send photos."""
+"""Files both ways: the bot uploads photos and documents; residents send photos, voice
+messages, stickers, documents and locations, shaped as Telegram sends them."""
 
 import io
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile
 
-from bot.sandbox import Resident, SandboxClient
+from bot.sandbox import Resident, SandboxClient, SandboxError
 
 
 async def test_photo_upload_round_trip(
@@ -68,3 +70,63 @@ async def test_resident_photo_reaches_the_bot(bot: Bot, zhang: Resident, photo: 
     assert update.message.caption == "楼道照片"
     downloaded = await bot.download(update.message.photo[-1].file_id)
     assert downloaded is not None and downloaded.read() == photo
+
+
+async def test_resident_voice_reaches_the_bot_as_telegram_shapes_it(
+    bot: Bot, zhang: Resident
+) -> None:
+    update_id = await zhang.send_voice(b"OggS recorded speech", duration=7)
+    [*_, update] = await bot.get_updates()
+    assert update.update_id == update_id and update.message and update.message.voice
+    voice = update.message.voice
+    assert (voice.duration, voice.mime_type, voice.file_size) == (7, "audio/ogg", 20)
+    downloaded = await bot.download(voice.file_id)
+    assert downloaded is not None and downloaded.read() == b"OggS recorded speech"
+    assert update.message.text is None
+
+
+async def test_resident_sticker_reaches_the_bot(bot: Bot, zhang: Resident) -> None:
+    update_id = await zhang.send_sticker("🙏")
+    [*_, update] = await bot.get_updates()
+    assert update.update_id == update_id and update.message and update.message.sticker
+    sticker = update.message.sticker
+    assert (sticker.emoji, sticker.type, sticker.is_animated) == ("🙏", "regular", False)
+
+
+async def test_resident_document_reaches_the_bot_with_its_name(bot: Bot, zhang: Resident) -> None:
+    update_id = await zhang.send_document(b"%PDF-1.4 notice", "通知.pdf", caption="看看")
+    [*_, update] = await bot.get_updates()
+    assert update.update_id == update_id and update.message and update.message.document
+    document = update.message.document
+    assert (document.file_name, document.mime_type) == ("通知.pdf", "application/pdf")
+    assert update.message.caption == "看看"
+    downloaded = await bot.download(document.file_id)
+    assert downloaded is not None and downloaded.read() == b"%PDF-1.4 notice"
+
+
+async def test_resident_location_reaches_the_bot(bot: Bot, zhang: Resident) -> None:
+    update_id = await zhang.send_location(31.2304, 121.4737)
+    [*_, update] = await bot.get_updates()
+    assert update.update_id == update_id and update.message and update.message.location
+    assert (update.message.location.latitude, update.message.location.longitude) == (
+        31.2304,
+        121.4737,
+    )
+
+
+@pytest.mark.parametrize(
+    ("send", "reason"),
+    [
+        (lambda r: r.send_voice(b"", 3), "needs data"),
+        (lambda r: r.send_voice(b"x", 0), "duration of 1 to 3600"),
+        (lambda r: r.send_sticker(""), "needs its emoji"),
+        (lambda r: r.send_document(b"x", " "), "needs data and a file_name"),
+        (lambda r: r.send_location(91, 0), "latitude must be within"),
+    ],
+)
+async def test_malformed_media_is_refused(
+    zhang: Resident, send: Callable[[Resident], Awaitable[int]], reason: str
+) -> None:
+    with pytest.raises(SandboxError, match=reason) as refused:
+        await send(zhang)
+    assert refused.value.status == 400

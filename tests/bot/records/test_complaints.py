@@ -16,6 +16,7 @@ from bot.app import Linli, build_i18n
 from bot.sandbox import Resident, SandboxClient
 from handlers.complaints.committee import list_filters
 from storage.complaints.models import Complaint, ComplaintEvent
+from storage.models import Building
 from surveys.complaints.rules import Category, State
 from tests.bot.conftest import Codes, settle
 from tests.bot.records.conftest import alert_of, join, outside_member, text_of
@@ -49,11 +50,14 @@ async def _file(reporter: Resident) -> tuple[int, list[str]]:
     await reporter.press("Done")
     assert "Photos: 2" in (await reporter.shown("Where is the problem?"))["text"]
     await reporter.press("1栋 1单元")
-    await reporter.shown("The committee always knows")
-    await reporter.press("Stay anonymous")
+    await reporter.shown("Other residents never do")
+    await reporter.press("Keep my name within the committee")
     summary = (await reporter.shown("Please check your complaint:"))["text"]
     assert "Category: noise" in summary and "Photos: 2" in summary
-    assert "Anonymous to other residents: yes" in summary
+    assert (
+        "Your name: seen by the committee only, never by other residents; the committee "
+        "keeps it to itself." in summary
+    )
     await reporter.press("Send")
     filed = (await reporter.shown("Its tracking number is #"))["text"]
     assert "夜里十一点还在电钻施工" in filed  # what was sent stays in the chat
@@ -90,7 +94,10 @@ async def test_a_complaint_from_filing_to_closing(
     assert "No complaints match." in await text_of(committee)
     await committee.send(f"/case {number}")
     view = await committee.next_message()
-    assert "(anonymous to other residents)" in view["text"] and "Photos: 2" in view["text"]
+    assert (
+        "(asks that the name stay within the committee)" in view["text"]
+        and "Photos: 2" in view["text"]
+    )
     await committee.press("Show the photos", message_id=view["message_id"])
     resent = [(await committee.next_message())["photo"]["file_id"] for _ in file_ids]
     assert resent == file_ids
@@ -222,6 +229,15 @@ async def test_a_complaint_is_cancelled_at_any_step(
     await _begin(reporter, "other")
     await reporter.send("/cancel")
     assert "Your complaint is cancelled; nothing was sent." in await text_of(reporter)
+    await _begin(reporter, "noise")
+    await reporter.send("夜间施工")
+    await text_of(reporter)
+    await reporter.press("Done")
+    await reporter.press("Another building or unit")
+    which = await reporter.shown("Which building?")
+    await reporter.press("Cancel", message_id=which["message_id"])  # while choosing the place
+    cancelled = await reporter.edited(which)
+    assert cancelled["text"] == "Your complaint is cancelled; nothing was sent."
     await reporter.send("/cancel")
     assert "Cancelled." in await text_of(reporter)
     await settle(reporter)
@@ -263,3 +279,51 @@ def test_filters_take_the_words_the_chat_shows() -> None:
         "category": Category.NOISE,
         "buildings": {"3栋", "3"},
     }
+
+
+async def test_a_complaint_is_placed_in_any_building_or_unit_of_the_compound(
+    linli: Linli, client: SandboxClient, codes: Codes, sessions: Sessions, committee: Resident
+) -> None:
+    reporter = await join(client, codes, "王阿姨", "1栋/1单元/201")
+    await outside_member(client, sessions)  # another compound, with its own 2栋
+    prompt = await _begin(reporter, "unsafe work")
+    number = _draft_id(prompt)
+    await reporter.send("脚手架没有防护网")
+    await text_of(reporter)
+    await reporter.press("Done")
+    place = await reporter.shown("Where is the problem?")
+    await reporter.press("Another building or unit")
+    await reporter.edited(place)
+    which = await reporter.shown("Which building?")
+    labels = [row[0]["text"] for row in which["reply_markup"]["inline_keyboard"]]
+    assert labels == ["1栋", "2栋", "Cancel"]  # this compound's buildings only
+    async with sessions() as session:
+        elsewhere = await session.scalar(
+            select(Building.id).where(
+                Building.compound_id != (await session.get(Complaint, number)).compound_id
+            )
+        )
+    forged = await reporter.forge_press(which["message_id"], f"cs:{number}:bld:{elsewhere}")
+    assert "no longer valid" in await alert_of(reporter, forged)
+    await reporter.press("2栋")
+    units = await reporter.shown("Where in 2栋?")
+    assert [row[0]["text"] for row in units["reply_markup"]["inline_keyboard"]] == [
+        "The whole building",
+        "1单元",
+        "2单元",
+        "Cancel",
+    ]
+    await reporter.press("2单元")
+    assert "Where: 2栋 2单元" in (await reporter.shown("Who sees your name"))["text"]
+    await reporter.press("The committee may give my name")
+    summary = (await reporter.shown("Please check your complaint:"))["text"]
+    assert "Where: 2栋 2单元" in summary
+    assert "the committee may give it when it takes the complaint up" in summary
+    await reporter.press("Send")
+    await reporter.shown("Its tracking number is #")
+    assert "— 2栋 2单元 —" in await text_of(committee)
+    async with sessions() as session:
+        filed = await session.get(Complaint, number)
+        assert filed is not None and filed.anonymous is False
+        building = await session.get(Building, filed.building_id)
+        assert building is not None and building.name == "2栋"
