@@ -31,9 +31,10 @@ from handlers.surveys.ballot_view import (
     question_text,
     receipt,
 )
+from handlers.surveys.paper_entry import PaperEntry, photo_prompt
 from storage.models import Resident
 from storage.surveys.ballots import answers_of, ballot_for, ballot_of, record_answer
-from storage.surveys.models import Ballot, Survey
+from storage.surveys.models import Ballot, BallotSource, Survey
 from storage.surveys.queries import definition_of, open_survey_of
 from surveys.voting.flow import (
     AnswerRejected,
@@ -89,6 +90,13 @@ class Ballots:
             await self.state.clear()
             if above:
                 self._show(above, None, edit=edit)
+            if self.ballot.source is BallotSource.PAPER:  # entered: the sheet's photo next
+                await self.state.set_state(PaperEntry.photo)
+                await self.state.set_data({"ballot": self.ballot.id})
+                self.replies.say(
+                    *photo_prompt(self.definition, self.ballot.id, where, self.language)
+                )
+                return
             text, markup = receipt(
                 self.definition,
                 self.survey.id,

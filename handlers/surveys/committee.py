@@ -35,6 +35,7 @@ from storage.surveys.queries import (
     turnout,
 )
 from storage.surveys.records import SurveyRecords, non_respondents, survey_records
+from storage.surveys.sources import Sources, ballot_sources
 from storage.surveys.tallies import tally_survey
 from storage.surveys.vote_inputs import challenge_count, flat_in_survey, record_input
 from surveys.numbers import whole_number_or_none
@@ -49,6 +50,28 @@ def status_label(status: SurveyStatus) -> str:
         SurveyStatus.CLOSED: _("closed"),
         SurveyStatus.PUBLISHED: _("result published"),
     }[status]
+
+
+def sources_text(sources: Sources, number: int) -> str:
+    """Turnout by source, and the ballots the committee still has to look at."""
+    lines = [
+        _("Counted ballots: {chat} in chat, {paper} on paper, {proxy} by proxy.").format(
+            chat=sources.chat, paper=sources.paper, proxy=sources.proxy
+        )
+    ]
+    if sources.waiting_review:
+        lines.append(
+            _("Paper ballots waiting for review: {count} (/review {number}).").format(
+                count=sources.waiting_review, number=number
+            )
+        )
+    if sources.conflicts:
+        lines.append(
+            _("Flats with conflicting ballots: {count} (/conflicts {number}).").format(
+                count=sources.conflicts, number=number
+            )
+        )
+    return "\n".join(lines)
 
 
 def numbers_listed() -> str:
@@ -106,6 +129,7 @@ async def tally(
     language = i18n.current_locale
     running = survey.status is SurveyStatus.OPEN
     text = tally_text(result, definition, language, running=running)
+    text += "\n\n" + sources_text(await ballot_sources(session, survey), survey.id)
     if survey.status is SurveyStatus.PUBLISHED:
         objections = _("Objections to the published result: {count} (/export {number} lists them).")
         text += "\n\n" + objections.format(

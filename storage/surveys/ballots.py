@@ -10,8 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import insert_for
 from storage.models import Membership, MembershipStatus, Resident, Role, utcnow
 from storage.refusals import Refusal, Refused
-from storage.surveys.models import Answer, AnswerChoice, AnswerEvent, Ballot, EligibleFlat, Survey
+from storage.surveys.models import (
+    Answer,
+    AnswerChoice,
+    AnswerEvent,
+    Ballot,
+    BallotSource,
+    EligibleFlat,
+    Standing,
+    Survey,
+)
+from storage.surveys.paper import check_entering
 from storage.surveys.queries import RESPONDENT_FIRST, audience, check_open, definition_of
+from storage.surveys.standing import settle
 from surveys.voting.answer_codec import choices, decode, encode
 from surveys.voting.flow import AnswerValue, Progress, progress
 from surveys.voting.questions import Question
@@ -200,8 +211,11 @@ async def record_answer(
     # answers cost no UPDATE (each answer's time is in the audit trail).
     submitted = (ballot.submitted_at or now) if where.finished else None
     if ballot.resident_id != resident.id or ballot.submitted_at != submitted:
+        completed = ballot.submitted_at is None and submitted is not None
         ballot.resident_id, ballot.submitted_at, ballot.updated_at = resident.id, submitted, now
         await session.flush()
+        if completed and ballot.household_id is not None and ballot.standing is Standing.COUNTS:
+            await settle(session, ballot)  # one flat, one ballot: the first complete counts
     return where
 
 
@@ -229,6 +243,9 @@ async def ballot_of(
         raise Refused(Refusal.UNKNOWN_SURVEY)
     ballot, survey = rows[0][0], rows[0][1]
     check_open(survey)
+    if ballot.source is BallotSource.PAPER:
+        check_entering(ballot, resident)
+        return survey, ballot
     definition = definition_of(survey.definition)
     if ballot.household_id is None:
         if ballot.respondent != f"r:{resident.id}":

@@ -92,6 +92,24 @@ class ScopeUnit(Base):
     flats: Mapped[int]
 
 
+class BallotSource(enum.StrEnum):
+    CHAT = "chat"  # the flat's owner answered in chat
+    PAPER = "paper"  # a committee member entered a signed paper sheet
+    PROXY = "proxy"  # a person the owner named answered in chat
+
+
+class Standing(enum.StrEnum):
+    """Whether a ballot counts. One flat, one ballot: the first complete ballot counts; a later
+    complete one from another source is a conflict until the committee keeps one of them."""
+
+    COUNTS = "counts"  # counts once submitted (a chat ballot, from its first answer)
+    ENTRY = "entry"  # a paper ballot being entered: answers or the sheet's photo missing
+    REVIEW = "review"  # a paper ballot waiting for a second committee member
+    REJECTED = "rejected"  # a paper ballot the second member rejected (the reason in `note`)
+    CONFLICT = "conflict"  # complete, but the flat already had a counting ballot
+    SET_ASIDE = "set_aside"  # the committee kept another ballot of the flat (reason in `note`)
+
+
 class Ballot(Base):
     """One respondent's answers to one survey: a flat ("h:<household id>") or, for surveys
     answered per person, a resident ("r:<resident id>"). A flat's ballot carries copies of its
@@ -117,6 +135,34 @@ class Ballot(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))  # who answered last
     submitted_at: Mapped[datetime | None]  # set once every required question is answered
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the ballot came from and whether it counts (tallies read `standing` "counts" only).
+    source: Mapped[BallotSource] = mapped_column(enum_column(BallotSource), default="chat")
+    standing: Mapped[Standing] = mapped_column(enum_column(Standing), default="counts")
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))  # paper
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))  # or rejected
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))  # the signed sheet
+    proxy_id: Mapped[int | None] = mapped_column(ForeignKey("proxies.id"))
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))  # a conflict
+    note: Mapped[str | None] = mapped_column(Text)  # why rejected, kept or set aside
+
+
+class Proxy(Base):
+    """A person named to vote for a flat (委托): by its owner in chat, or on a paper 委托书 the
+    committee recorded with its photo. For one survey, or for every survey until a date."""
+
+    __tablename__ = "proxies"
+    __table_args__ = (Index("ix_proxies_household", "household_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    proxy_resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    granted_by: Mapped[int] = mapped_column(ForeignKey("residents.id"))  # owner, or the member
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
+    until: Mapped[datetime | None]
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))  # a paper 委托书
+    owner_name: Mapped[str] = mapped_column(String(100), default="")  # as the 委托书 names them
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
 
 
 class Answer(Base):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Building, Household, Resident, Unit
 from storage.surveys.models import Answer, AnswerEvent, Ballot, EligibleFlat, Survey
@@ -88,6 +89,17 @@ class BallotRecord:
     respondent: Respondent | None
     submitted_at: datetime | None
     answers: Mapping[str, AnswerValue | None]  # submitted ballots only
+    # A flat's ballot: where it came from, who entered and who confirmed it (paper), and the
+    # Telegram file id of the signed sheet's photo, so that it can be audited.
+    origin: BallotOrigin | None = None
+
+
+@dataclass(frozen=True)
+class BallotOrigin:
+    source: str
+    entered_by: str | None
+    confirmed_by: str | None
+    photo_file_id: str | None
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,7 @@ async def _submitted_answers(
 async def _flat_ballots(
     session: AsyncSession, survey: Survey, answers: Mapping[int, Mapping[str, AnswerValue | None]]
 ) -> list[BallotRecord]:
+    entered, confirmed = aliased(Resident), aliased(Resident)
     rows = await session.execute(
         select(
             *_place_columns(),
@@ -138,11 +151,17 @@ async def _flat_ballots(
             EligibleFlat.head,
             Ballot.id,
             Ballot.submitted_at,
+            Ballot.source,
+            entered.full_name,
+            confirmed.full_name,
+            Ballot.photo_file_id,
         )
         .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
         .join(Building, Building.id == Household.building_id)
         .join(Unit, Unit.id == Household.unit_id)
         .outerjoin(Ballot, submitted_ballot_of(EligibleFlat))
+        .outerjoin(entered, entered.id == Ballot.entered_by)
+        .outerjoin(confirmed, confirmed.id == Ballot.confirmed_by)
         .where(EligibleFlat.survey_id == survey.id)
     )
     places = len(_place_columns())
@@ -156,8 +175,18 @@ async def _flat_ballots(
             None,
             submitted_at,
             MappingProxyType(dict(answers.get(ballot_id, {}))),
+            None if source is None else BallotOrigin(source, entered_by, confirmed_by, photo),
         )
-        for place, (cents, head, ballot_id, submitted_at) in by_place
+        for place, (
+            cents,
+            head,
+            ballot_id,
+            submitted_at,
+            source,
+            entered_by,
+            confirmed_by,
+            photo,
+        ) in by_place
     ]
 
 

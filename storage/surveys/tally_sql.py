@@ -23,6 +23,7 @@ from storage.surveys.models import (
     EligibleFlat,
     InputKind,
     ScopeUnit,
+    Standing,
     Survey,
     VoteInput,
 )
@@ -51,7 +52,13 @@ def count_of(value: int | Decimal | None) -> int:
 
 
 def submitted_ballots(survey: Survey) -> list[ColumnElement[bool]]:
-    return [Ballot.survey_id == survey.id, Ballot.submitted_at.is_not(None)]
+    """Ballots that count: submitted, and not a paper ballot under review, a conflict or one
+    set aside (one flat, one ballot)."""
+    return [
+        Ballot.survey_id == survey.id,
+        Ballot.submitted_at.is_not(None),
+        Ballot.standing == Standing.COUNTS,
+    ]
 
 
 def submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
@@ -61,6 +68,7 @@ def submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
         (Ballot.survey_id == flat.survey_id)
         & (Ballot.household_id == flat.household_id)
         & Ballot.submitted_at.is_not(None)
+        & (Ballot.standing == Standing.COUNTS)
     )
 
 

@@ -64,6 +64,11 @@ class Ballots(StrEnum):
     ANONYMOUS = "anonymous"  # results show only counts
 
 
+class PaperReview(StrEnum):
+    SECOND_MEMBER = "second_member"  # a paper ballot counts once a second member confirms it
+    NONE = "none"  # a paper ballot counts once handed in with its photo
+
+
 class ResultsVisibility(StrEnum):
     AFTER_CLOSE = "after_close"
     LIVE = "live"
@@ -84,6 +89,7 @@ class SurveyDefinition:
     blocked_by: frozenset[BlockReason]  # inputs that stop a vote which otherwise passes
     # Hours before the close at which non-finishers are reminded, latest first.
     reminders: tuple[int, ...] = DEFAULT_REMINDERS
+    paper_review: PaperReview = PaperReview.SECOND_MEMBER
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
@@ -228,6 +234,7 @@ def _definition(data: object, problems: list[FieldError]) -> SurveyDefinition | 
     objection_days = fields.integer("objection_days", 0, 30, default=7)
     blocked_by = fields.choices("blocked_by", BlockReason, frozenset(), allow_empty=True)
     reminders = _reminders(fields)
+    paper_review = fields.choice("paper_review", PaperReview, PaperReview.SECOND_MEMBER)
     questions, all_questions_valid = read_questions(fields)
     fields.finish()
     decided = [(p, q) for p, q in questions if isinstance(q, AgreeQuestion) and q.decided]
@@ -253,4 +260,5 @@ def _definition(data: object, problems: list[FieldError]) -> SurveyDefinition | 
         objection_days=objection_days,
         blocked_by=blocked_by,
         reminders=reminders,
+        paper_review=paper_review,
     )
