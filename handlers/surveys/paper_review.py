@@ -73,7 +73,9 @@ def _buttons(ballot_id: int, *actions: tuple[str, str]) -> InlineKeyboardMarkup:
 
 def review_buttons(ballot_id: int) -> InlineKeyboardMarkup:
     return _buttons(
-        ballot_id, (_("Confirm: matches the sheet"), "confirm"), (_("Reject"), "reject")
+        ballot_id,
+        (_("Confirm: matches the sheet"), "confirm"),
+        (_("Reject: does not match"), "reject"),
     )
 
 
@@ -107,11 +109,19 @@ async def review_notices(
         with i18n.context(), i18n.use_locale(language):
             text = await _review_text(session, survey, ballot, language)
             markup = review_buttons(ballot.id).model_dump(exclude_none=True)
+        # Two messages to one member: each needs a key of its own in the broadcast.
+        key = f"paper-review:{ballot.id}:{other.telegram_id}"
         if ballot.photo_file_id is not None:
             messages.append(
-                Outgoing(other.telegram_id, "", method=PHOTO, file_id=ballot.photo_file_id)
+                Outgoing(
+                    other.telegram_id,
+                    "",
+                    method=PHOTO,
+                    file_id=ballot.photo_file_id,
+                    key=f"{key}:photo",
+                )
             )
-        messages.append(Outgoing(chat_id=other.telegram_id, text=text, reply_markup=markup))
+        messages.append(Outgoing(other.telegram_id, text, reply_markup=markup, key=f"{key}:card"))
     await queue_notice(
         session,
         "paper_review",

@@ -69,7 +69,7 @@ async def check_nothing_held(session: AsyncSession, survey: Survey) -> None:
         .where(Ballot.survey_id == survey.id, Ballot.standing.in_(HELD))
         .group_by(Ballot.standing)
     )
-    held = dict(rows.tuples().all())
+    held = {standing: count for standing, count in rows}
     if held.get(Standing.CONFLICT):
         raise Refused(Refusal.BALLOT_CONFLICTS)
     if held.get(Standing.REVIEW):

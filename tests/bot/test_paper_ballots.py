@@ -1,0 +1,133 @@
+"""Paper ballots and one flat, one ballot (issue 11): a 12-flat unit's vote where owners vote
+in chat and the committee enters signed paper sheets, each confirmed by a second member."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from io import BytesIO
+
+from PIL import Image
+
+from bot.app import Linli
+from bot.sandbox import Resident, SandboxClient
+from storage.surveys.models import Survey
+from storage.surveys.sources import ballot_sources
+from storage.surveys.tallies import tally_survey
+from tests.bot.conftest import Codes
+from tests.bot.paper_unit import (
+    BUILDING,
+    COMPOUND,
+    UNIT,
+    PaperUnit,
+    Sessions,
+    area,
+    flat,
+    link_owners,
+    paper_unit,
+)
+from tests.bot.surveying import LABELS, at_the_question, open_vote
+
+
+def _sheet_photo() -> bytes:
+    buffer = BytesIO()
+    Image.new("RGB", (60, 80), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+SHEET = _sheet_photo()  # the photo of a signed sheet
+
+
+async def enter_paper(member: Resident, number: int, room: str, answer: str) -> None:
+    """Enter a flat's paper ballot as the sheet says and hand it in with its photo."""
+    await member.send(f"/ballot {number} {flat(room)}")
+    await member.shown("请按签字选票上的选择点按答案")
+    question = await member.shown("问题 1/1")
+    await member.press(LABELS[answer], message_id=question["message_id"])
+    await member.shown("请与纸质选票核对，然后发送签字选票的照片")
+    await member.send_photo(SHEET)
+    await member.shown("已提交")
+
+
+async def review(reviewer: Resident, room: str, confirm: bool, reason: str = "") -> str:
+    """The second member confirms or rejects the latest paper ballot sent for review."""
+    card = await reviewer.shown(f"{UNIT} {room}")
+    assert "以上照片是签字的纸质选票" in card["text"]
+    if confirm:
+        await reviewer.press("确认：与选票一致", message_id=card["message_id"])
+        return str((await reviewer.edited(card))["text"])
+    await reviewer.press("驳回：与选票不符", message_id=card["message_id"])
+    await reviewer.shown("为什么驳回")
+    await reviewer.send(reason)
+    return str((await reviewer.shown("已驳回"))["text"])
+
+
+async def test_a_unit_reaches_its_quorum_with_chat_and_confirmed_paper_ballots(
+    linli: Linli, client: SandboxClient, sessions: Sessions, codes: Codes
+) -> None:
+    unit: PaperUnit = await paper_unit(client, sessions)
+    entering, confirming = unit.members
+    chat_votes = {
+        "101": "approve",
+        "102": "approve",
+        "201": "approve",
+        "202": "approve",
+        "301": "reject",
+        "302": "reject",
+    }
+    owners = await link_owners(client, sessions, unit, list(chat_votes))
+    number = await open_vote(sessions, BUILDING, UNIT, compound=COMPOUND)
+    questions = await at_the_question(owners)
+    for owner, question, answer in zip(owners, questions, chat_votes.values(), strict=True):
+        await owner.press(LABELS[answer], message_id=question)
+        await owner.shown("已记录")
+
+    paper_votes = {"401": "approve", "402": "approve", "502": "abstain"}
+    for room, answer in paper_votes.items():
+        await enter_paper(entering, number, room, answer)
+        assert "计入" in await review(confirming, room, confirm=True)
+    # A sheet whose signature does not match: rejected, it never counts.
+    await enter_paper(entering, number, "501", "approve")
+    rejected = await review(confirming, "501", confirm=False, reason="签名与房主不符")
+    assert "签名与房主不符" in rejected
+    assert "签名与房主不符" in (await entering.shown("已驳回"))["text"]
+    # The owner of 101 voted in chat; a paper sheet for 101 came later: held as a conflict.
+    await enter_paper(entering, number, "101", "reject")
+    assert "冲突" in await review(confirming, "101", confirm=True)
+    assert "录入一张纸质选票" in (await owners[0].shown("纸质选票"))["text"]
+
+    async with sessions() as session, session.begin():
+        survey = await session.get_one(Survey, number)
+        result = await tally_survey(session, survey)
+        sources = await ballot_sources(session, survey)
+    # By hand: 6 chat + 3 paper of 12 flats; 501 (rejected), 601 and 602 did not vote.
+    voted = [*chat_votes, *paper_votes]
+    approving = [room for room, vote in {**chat_votes, **paper_votes}.items() if vote == "approve"]
+    assert sum(map(area, voted)) == Decimal(679) and sum(map(area, approving)) == Decimal(439)
+    figures = result.participation
+    assert (figures.answered_flats, figures.answered_heads) == (9, 9)
+    assert figures.answered_area == Decimal("679.00")
+    (decision,) = result.decisions
+    assert decision.tally.approving_area == Decimal("439.00")
+    assert (decision.tally.approving_flats, decision.tally.rejecting_flats) == (6, 2)
+    assert decision.outcome.quorum_met and decision.outcome.passed  # 9/12 heads, 679/948 m²
+    assert (sources.chat, sources.paper, sources.rejected, sources.conflicts) == (6, 3, 1, 1)
+
+    await entering.send(f"/tally {number}")
+    assert "线上 6 张，纸质 3 张" in (await entering.shown("计入的选票：线上"))["text"]
+    await entering.send(f"/close {number}")
+    await entering.shown("已结束")
+    await entering.send(f"/publish {number}")
+    assert "/conflicts" in (await entering.shown("两张选票"))["text"]
+    await entering.send(f"/conflicts {number}")
+    first = await entering.shown("先提交：已计入")
+    assert "线上" in first["text"]
+    await entering.press("保留这张选票", message_id=first["message_id"])
+    await entering.shown("为什么保留")
+    await entering.send("业主本人线上投票为准")
+    assert "业主本人线上投票为准" in (await entering.shown("已保留选票"))["text"]
+    await entering.send(f"/publish {number}")
+    await entering.shown("已公示")
+    async with sessions() as session:
+        survey = await session.get_one(Survey, number)
+        kept = await tally_survey(session, survey)
+    assert kept.participation == figures  # the chat ballot of 101 was the one counted
