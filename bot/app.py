@@ -98,6 +98,10 @@ def build_dispatcher(
     dispatcher["render_chart"] = out_of_process("bot.documents.charts", "chart_png")
     export = out_of_process("bot.documents.reports", "export_xlsx")
     dispatcher["render_export"] = partial(export, tz=zone)
+    dispatcher["render_ballots"] = out_of_process(
+        "bot.documents.ballot_sheets", "ballot_sheets_pdf"
+    )
+    dispatcher["bot_username"] = settings.bot_username
     dispatcher["render_ledger"] = renderer("bot.documents.records_xlsx", "ledger_xlsx")
     dispatcher["render_complaints"] = renderer("bot.documents.records_xlsx", "complaints_xlsx")
     dispatcher["complaint_limits"] = settings.complaint_limits

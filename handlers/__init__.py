@@ -15,7 +15,7 @@ from handlers.general import common
 from handlers.joining import claims, join
 from handlers.shared.filters import Sorry
 from handlers.shared.texts import refusal_text
-from handlers.surveys import answering, objections, paper, paper_review, results
+from handlers.surveys import answering, ballot_sheets, objections, paper, paper_review, results
 from handlers.surveys import committee as survey_committee
 from handlers.surveys.texts import rejection_text
 from storage.refusals import Refused
@@ -31,6 +31,7 @@ def build_router() -> Router:
         common.build_group_router(),
         paper.build_router(),  # before joining: a ballot sheet's QR code is a /start link
         paper_review.build_router(),
+        ballot_sheets.build_router(),
         join.build_router(),
         claims.build_router(),
         answering.build_router(),

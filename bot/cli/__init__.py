@@ -1,12 +1,13 @@
 """The `linli` command line: set up the database, import the register, print QR posters,
 manage the committee and surveys, and run the bot. One module per command group."""
 
-from bot.cli import announcing, database, drives, joining, running, surveys
+from bot.cli import announcing, ballots, database, drives, joining, running, surveys
 from bot.cli.common import VERBOSE_LEVELS, main
 
 __all__ = [
     "VERBOSE_LEVELS",
     "announcing",
+    "ballots",
     "database",
     "drives",
     "joining",

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import Linli, build_i18n
 from bot.demo.records import records_round
 from bot.demo.surveys import survey_round
-from bot.documents.join_posters import deep_link, write_posters
+from bot.documents.join_posters import write_posters
 from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Resident, Sandbox, SandboxClient
 from bot.sandbox.client import Json
@@ -28,7 +28,7 @@ from storage.joining.codes import IssuedCode, issue_codes
 from storage.joining.register import import_register
 from storage.models import CodeKind, Compound, Household, JoinCode, Membership, MembershipStatus
 from surveys.joining.register import RegisterFlat
-from surveys.joining.tokens import sign
+from surveys.joining.tokens import deep_link, sign
 
 COMPOUND = "幸福里小区"
 BOT_USERNAME = "linli_demo_bot"

@@ -51,17 +51,37 @@ def _flat_order(flat: FlatOfScope) -> tuple[Any, ...]:
 
 async def non_respondents(session: AsyncSession, survey: Survey) -> list[FlatOfScope]:
     """The eligible flats without a submitted ballot, for the committee's door knocking."""
+    return [flat for flat, _ in await flats_to_print(session, survey, not_voted=True)]
+
+
+async def flats_to_print(
+    session: AsyncSession,
+    survey: Survey,
+    *,
+    building: str | None = None,
+    unit: str | None = None,
+    not_voted: bool = False,
+) -> list[tuple[FlatOfScope, Decimal]]:
+    """The eligible flats to print paper ballots for, with their area, ordered by building,
+    unit, floor and room: all of them, or those of one building or unit, or (`not_voted`,
+    for the door-to-door round) those without a ballot that counts."""
+    conditions = [EligibleFlat.survey_id == survey.id]
+    if building is not None:
+        conditions.append(Building.name == building)
+    if unit is not None:
+        conditions.append(Unit.name == unit)
+    if not_voted:
+        conditions.append(~flat_answered(survey, definition_of(survey.definition)))
     rows = await session.execute(
-        select(*_place_columns())
+        select(*_place_columns(), EligibleFlat.area)
         .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
         .join(Building, Building.id == Household.building_id)
         .join(Unit, Unit.id == Household.unit_id)
-        .where(
-            EligibleFlat.survey_id == survey.id,
-            ~flat_answered(survey, definition_of(survey.definition)),
-        )
+        .where(*conditions)
     )
-    return sorted((FlatOfScope(*row) for row in rows), key=_flat_order)
+    places = len(_place_columns())
+    flats = [(FlatOfScope(*row[:places]), row[places]) for row in rows]
+    return sorted(flats, key=lambda flat: _flat_order(flat[0]))
 
 
 @dataclass(frozen=True)

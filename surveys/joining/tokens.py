@@ -62,3 +62,8 @@ def verify(token: str, key: str) -> int:
     if len(body) < 2 or body[0] != VERSION:
         raise InvalidToken("unknown token version")
     return int.from_bytes(body[1:], "big")
+
+
+def deep_link(bot_username: str, token: str) -> str:
+    """The link a QR code carries: it opens the bot with /start and the token."""
+    return f"https://t.me/{bot_username}?start={token}"

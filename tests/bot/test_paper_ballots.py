@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 
 from PIL import Image
 
@@ -17,6 +18,7 @@ from tests.bot.conftest import Codes
 from tests.bot.paper_unit import (
     BUILDING,
     COMPOUND,
+    ROOMS,
     UNIT,
     PaperUnit,
     Sessions,
@@ -26,6 +28,7 @@ from tests.bot.paper_unit import (
     paper_unit,
 )
 from tests.bot.surveying import LABELS, at_the_question, open_vote
+from tests.posters.test_posters import pdf_pages
 
 
 def _sheet_photo() -> bytes:
@@ -131,3 +134,31 @@ async def test_a_unit_reaches_its_quorum_with_chat_and_confirmed_paper_ballots(
         survey = await session.get_one(Survey, number)
         kept = await tally_survey(session, survey)
     assert kept.participation == figures  # the chat ballot of 101 was the one counted
+
+
+async def test_the_not_voted_sheets_open_the_flat_s_paper_ballot_when_scanned(
+    linli: Linli, client: SandboxClient, sessions: Sessions, codes: Codes, tmp_path: Path
+) -> None:
+    unit = await paper_unit(client, sessions)
+    member = unit.members[0]
+    (owner,) = await link_owners(client, sessions, unit, ["101"])
+    number = await open_vote(sessions, BUILDING, UNIT, compound=COMPOUND)
+    (question,) = await at_the_question([owner])
+    await owner.press(LABELS["approve"], message_id=question)
+    await owner.shown("已记录")
+
+    await member.send(f"/ballots {number} 未投票")
+    document = await member.shown("张纸质表决票")
+    sheets = tmp_path / "ballots.pdf"
+    sheets.write_bytes(await client.file(document["document"]["file_id"]))
+    pages = pdf_pages(sheets)
+    # 101 voted: the other 11 flats, by floor then room.
+    assert [text.split("房屋：")[1].split()[2] for _, text in pages] == [
+        f"{room}室" for room in ROOMS[1:]
+    ]
+    (link,) = pages[0][0]
+    await member.scan(link)
+    assert "9栋 1单元 102室 的纸质选票" in (await member.shown("纸质选票"))["text"]
+    await member.shown("问题 1/1")
+    await owner.scan(link)  # an owner scanning a sheet is told it is the committee's
+    await owner.shown("只有本小区的委员会成员")
