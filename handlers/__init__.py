@@ -15,7 +15,15 @@ from handlers.general import common
 from handlers.joining import claims, join
 from handlers.shared.filters import Sorry
 from handlers.shared.texts import refusal_text
-from handlers.surveys import answering, ballot_sheets, objections, paper, paper_review, results
+from handlers.surveys import (
+    answering,
+    ballot_sheets,
+    objections,
+    paper,
+    paper_review,
+    proxies,
+    results,
+)
 from handlers.surveys import committee as survey_committee
 from handlers.surveys.texts import rejection_text
 from storage.refusals import Refused
@@ -32,6 +40,7 @@ def build_router() -> Router:
         paper.build_router(),  # before joining: a ballot sheet's QR code is a /start link
         paper_review.build_router(),
         ballot_sheets.build_router(),
+        proxies.build_router(),
         join.build_router(),
         claims.build_router(),
         answering.build_router(),

@@ -52,6 +52,10 @@ class Refusal(enum.Enum):
     PHOTO_NEEDED = "photo_needed"  # handing in a formal vote's paper ballot without a photo
     NOT_IN_REVIEW = "not_in_review"  # reviewing a paper ballot already reviewed
     SECOND_MEMBER = "second_member"  # the member who entered a paper ballot reviewing it
+    NOT_OWNER = "not_owner"  # naming or withdrawing a proxy without owning the flat
+    PROXY_EXPIRED = "proxy_expired"  # a proxy until a date already past
+    PROXY_WITHDRAWN = "proxy_withdrawn"  # voting with a proxy withdrawn or no longer valid
+    PROXY_VOTED = "proxy_voted"  # withdrawing a proxy after the proxy voted
 
 
 class NotFound(LookupError):

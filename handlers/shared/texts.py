@@ -145,4 +145,10 @@ def refusal_text(reason: Refusal) -> str:
         Refusal.SECOND_MEMBER: _(
             "You entered this paper ballot: a second committee member must confirm it."
         ),
+        Refusal.NOT_OWNER: _("Only an owner of the flat can name or withdraw its proxy."),
+        Refusal.PROXY_EXPIRED: _("That date has passed: name a date still to come."),
+        Refusal.PROXY_WITHDRAWN: _("This proxy was withdrawn or no longer holds for this vote."),
+        Refusal.PROXY_VOTED: _(
+            "The proxy has already voted with it, so it can no longer be withdrawn."
+        ),
     }[reason]

@@ -15,3 +15,22 @@ class PaperPress(CallbackData, prefix="pp"):
 
     ballot_id: int
     action: str  # "nophoto", "confirm", "reject" or "keep"
+
+
+class ProxyPick(CallbackData, prefix="px"):
+    """An owner names a resident linked to the flat as its proxy: then for what."""
+
+    household_id: int
+    person_id: int
+
+
+class ProxyFor(CallbackData, prefix="pf"):
+    household_id: int
+    person_id: int
+    survey_id: int  # 0: every survey until a date, typed next
+
+
+class ProxyAct(CallbackData, prefix="pa"):
+    proxy_id: int
+    survey_id: int  # the survey to vote in ("start"); 0 to withdraw
+    action: str  # "start" or "withdraw"

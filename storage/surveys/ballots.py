@@ -21,6 +21,7 @@ from storage.surveys.models import (
     Survey,
 )
 from storage.surveys.paper import check_entering
+from storage.surveys.proxies import check_proxy
 from storage.surveys.queries import RESPONDENT_FIRST, audience, check_open, definition_of
 from storage.surveys.standing import settle
 from surveys.voting.answer_codec import choices, decode, encode
@@ -245,6 +246,9 @@ async def ballot_of(
     check_open(survey)
     if ballot.source is BallotSource.PAPER:
         check_entering(ballot, resident)
+        return survey, ballot
+    if ballot.source is BallotSource.PROXY:
+        await check_proxy(session, ballot, resident)
         return survey, ballot
     definition = definition_of(survey.definition)
     if ballot.household_id is None:

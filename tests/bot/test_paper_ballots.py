@@ -11,6 +11,7 @@ from PIL import Image
 
 from bot.app import Linli
 from bot.sandbox import Resident, SandboxClient
+from storage.models import Role
 from storage.surveys.models import Survey
 from storage.surveys.sources import ballot_sources
 from storage.surveys.tallies import tally_survey
@@ -27,7 +28,7 @@ from tests.bot.paper_unit import (
     link_owners,
     paper_unit,
 )
-from tests.bot.surveying import LABELS, at_the_question, open_vote
+from tests.bot.surveying import LABELS, at_the_question, link_to_flat, open_vote
 from tests.posters.test_posters import pdf_pages
 
 
@@ -64,6 +65,27 @@ async def review(reviewer: Resident, room: str, confirm: bool, reason: str = "")
     return str((await reviewer.shown("已驳回"))["text"])
 
 
+async def proxy_votes(owner: Resident, proxy: Resident, number: int) -> None:
+    """The owner names the proxy for vote `number` in chat; the proxy votes for the flat;
+    the owner can then no longer withdraw the proxy."""
+    await owner.send("/proxy")
+    await owner.press(proxy.name, message_id=(await owner.shown("委托谁代"))["message_id"])
+    await owner.press(f"仅第 {number} 号表决")
+    await owner.shown("现在可以为 9栋 1单元 601室 投票")
+    await proxy.shown("委托您为 9栋 1单元 601室 投票")
+    await proxy.send("/proxy")
+    await proxy.press("代该户投票")
+    assert "受 业主601 委托" in (await proxy.shown("委托，为"))["text"]
+    question = await proxy.shown("问题 1/1")
+    await proxy.press(LABELS["approve"], message_id=question["message_id"])
+    await proxy.shown("已记录")
+    await owner.send("/proxy")
+    pressed = await owner.press(
+        "撤回委托", message_id=(await owner.shown("受您委托"))["message_id"]
+    )
+    assert "委托不能再撤回" in (await owner.callback_answer(pressed))["text"]
+
+
 async def test_a_unit_reaches_its_quorum_with_chat_and_confirmed_paper_ballots(
     linli: Linli, client: SandboxClient, sessions: Sessions, codes: Codes
 ) -> None:
@@ -78,6 +100,12 @@ async def test_a_unit_reaches_its_quorum_with_chat_and_confirmed_paper_ballots(
         "302": "reject",
     }
     owners = await link_owners(client, sessions, unit, list(chat_votes))
+    # The owner of 601 will not use the chat to vote: their son votes by their proxy.
+    (owner_601,) = await link_owners(client, sessions, unit, ["601"])
+    son = await client.resident("儿子601")
+    await son.send("/start")
+    await son.next_message()
+    await link_to_flat(sessions, son, unit.households["601"], Role.FAMILY)
     number = await open_vote(sessions, BUILDING, UNIT, compound=COMPOUND)
     questions = await at_the_question(owners)
     for owner, question, answer in zip(owners, questions, chat_votes.values(), strict=True):
@@ -98,25 +126,29 @@ async def test_a_unit_reaches_its_quorum_with_chat_and_confirmed_paper_ballots(
     assert "冲突" in await review(confirming, "101", confirm=True)
     assert "录入一张纸质选票" in (await owners[0].shown("纸质选票"))["text"]
 
+    await proxy_votes(owner_601, son, number)
+
     async with sessions() as session, session.begin():
         survey = await session.get_one(Survey, number)
         result = await tally_survey(session, survey)
         sources = await ballot_sources(session, survey)
-    # By hand: 6 chat + 3 paper of 12 flats; 501 (rejected), 601 and 602 did not vote.
-    voted = [*chat_votes, *paper_votes]
-    approving = [room for room, vote in {**chat_votes, **paper_votes}.items() if vote == "approve"]
-    assert sum(map(area, voted)) == Decimal(679) and sum(map(area, approving)) == Decimal(439)
+    # By hand: 6 in chat, 3 on paper, 1 by proxy of 12 flats; 501 (rejected) and 602 did not
+    # vote, and count nowhere: 10 of 12 owners, 770 of 948 m² took part; 530 m² approve.
+    votes = {**chat_votes, **paper_votes, "601": "approve"}
+    approving = [room for room, vote in votes.items() if vote == "approve"]
+    assert sum(map(area, votes)) == Decimal(770) and sum(map(area, approving)) == Decimal(530)
     figures = result.participation
-    assert (figures.answered_flats, figures.answered_heads) == (9, 9)
-    assert figures.answered_area == Decimal("679.00")
+    assert (figures.answered_flats, figures.answered_heads) == (10, 10)
+    assert figures.answered_area == Decimal("770.00")
     (decision,) = result.decisions
-    assert decision.tally.approving_area == Decimal("439.00")
-    assert (decision.tally.approving_flats, decision.tally.rejecting_flats) == (6, 2)
-    assert decision.outcome.quorum_met and decision.outcome.passed  # 9/12 heads, 679/948 m²
-    assert (sources.chat, sources.paper, sources.rejected, sources.conflicts) == (6, 3, 1, 1)
+    assert decision.tally.approving_area == Decimal("530.00")
+    assert (decision.tally.approving_flats, decision.tally.rejecting_flats) == (7, 2)
+    assert decision.outcome.quorum_met and decision.outcome.passed  # ≥ 2/3 and > 1/2 each
+    assert (sources.chat, sources.paper, sources.proxy) == (6, 3, 1)
+    assert (sources.rejected, sources.conflicts, sources.waiting_review) == (1, 1, 0)
 
     await entering.send(f"/tally {number}")
-    assert "线上 6 张，纸质 3 张" in (await entering.shown("计入的选票：线上"))["text"]
+    assert "线上 6 张，纸质 3 张，委托 1 张" in (await entering.shown("计入的选票：线上"))["text"]
     await entering.send(f"/close {number}")
     await entering.shown("已结束")
     await entering.send(f"/publish {number}")
