@@ -148,6 +148,7 @@ def _ballot_sheet(
             "录入人 Entered by",
             "复核人 Confirmed by",
             "纸质选票照片 Photo file id",
+            "委托人 Proxy of",
         ]
     else:
         fixed = ["答卷人 Respondent", "住户编号 Resident no.", submitted]
@@ -158,16 +159,11 @@ def _ballot_sheet(
             first = [place.building, place.unit, place.floor, place.room, ballot.flat.area]
             first += [ballot.flat.head, _local(ballot.submitted_at, tz)]
             origin = ballot.origin
-            first += (
-                [
-                    SOURCES[origin.source],
-                    origin.entered_by,
-                    origin.confirmed_by,
-                    origin.photo_file_id,
-                ]
-                if origin is not None
-                else [None] * 4
-            )
+            if origin is None:  # the flat did not vote
+                first += [None] * 5
+            else:
+                first += [SOURCES[origin.source], origin.entered_by, origin.confirmed_by]
+                first += [origin.photo_file_id, origin.proxy_of]
         elif ballot.respondent is not None:
             first = [ballot.respondent.name, ballot.respondent.resident_id]
             first.append(_local(ballot.submitted_at, tz))

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import Building, Household, Resident, Unit
-from storage.surveys.models import Answer, AnswerEvent, Ballot, EligibleFlat, Survey
+from storage.surveys.models import Answer, AnswerEvent, Ballot, EligibleFlat, Proxy, Survey
 from storage.surveys.queries import definition_of
 from storage.surveys.tally_sql import (
     area_of,
@@ -120,6 +120,7 @@ class BallotOrigin:
     entered_by: str | None
     confirmed_by: str | None
     photo_file_id: str | None
+    proxy_of: str | None = None  # the owner who named the proxy
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ async def _flat_ballots(
             entered.full_name,
             confirmed.full_name,
             Ballot.photo_file_id,
+            Proxy.owner_name,
         )
         .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
         .join(Building, Building.id == Household.building_id)
@@ -182,6 +184,7 @@ async def _flat_ballots(
         .outerjoin(Ballot, submitted_ballot_of(EligibleFlat))
         .outerjoin(entered, entered.id == Ballot.entered_by)
         .outerjoin(confirmed, confirmed.id == Ballot.confirmed_by)
+        .outerjoin(Proxy, Proxy.id == Ballot.proxy_id)
         .where(EligibleFlat.survey_id == survey.id)
     )
     places = len(_place_columns())
@@ -195,18 +198,9 @@ async def _flat_ballots(
             None,
             submitted_at,
             MappingProxyType(dict(answers.get(ballot_id, {}))),
-            None if source is None else BallotOrigin(source, entered_by, confirmed_by, photo),
+            None if source is None else BallotOrigin(source, *origin),
         )
-        for place, (
-            cents,
-            head,
-            ballot_id,
-            submitted_at,
-            source,
-            entered_by,
-            confirmed_by,
-            photo,
-        ) in by_place
+        for place, (cents, head, ballot_id, submitted_at, source, *origin) in by_place
     ]
 
 

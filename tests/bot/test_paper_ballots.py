@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
+from openpyxl import load_workbook
 from PIL import Image
 
 from bot.app import Linli
@@ -166,6 +167,25 @@ async def test_a_unit_reaches_its_quorum_with_chat_and_confirmed_paper_ballots(
         survey = await session.get_one(Survey, number)
         kept = await tally_survey(session, survey)
     assert kept.participation == figures  # the chat ballot of 101 was the one counted
+
+    await entering.send(f"/export {number}")
+    document = await entering.shown("选票、结果和作答记录")
+    workbook = load_workbook(BytesIO(await client.file(document["document"]["file_id"])))
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    header = rows[0]
+    by_room = {row[header.index("房号 Room")]: dict(zip(header, row, strict=True)) for row in rows}
+    paper = by_room["401"]
+    assert (paper["来源 Source"], paper["录入人 Entered by"]) == ("纸质 Paper", "张委员")
+    assert paper["复核人 Confirmed by"] == "王委员" and paper["纸质选票照片 Photo file id"]
+    assert (by_room["101"]["来源 Source"], by_room["101"]["录入人 Entered by"]) == (
+        "聊天 Chat",
+        None,
+    )
+    assert (by_room["601"]["来源 Source"], by_room["601"]["委托人 Proxy of"]) == (
+        "委托 Proxy",
+        "业主601",
+    )
+    assert by_room["501"]["来源 Source"] is None  # the rejected sheet counts nowhere
 
 
 async def test_the_not_voted_sheets_open_the_flat_s_paper_ballot_when_scanned(
