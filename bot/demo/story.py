@@ -155,7 +155,7 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
             await _read(committee, story)
             owners = await _act(client, committee, links, owner_links, story)
             surveys = await survey_round(
-                sessions, client, compound.id, owners, linli.i18n, settings, out
+                sessions, client, compound.id, owners, committee, links, linli.i18n, settings, out
             )
             records = await records_round(
                 sessions, client, compound.id, owners, committee, linli.i18n, settings.tz
@@ -179,9 +179,11 @@ async def run_demo(out: Path, secret_key: str = "demo-secret-key-not-for-product
     for label, value in stats.items():
         click.echo(f"  {label}: {value}")
     click.echo(
-        "\nSurveys: an elevator vote in 1栋 1单元 (10 of 12 owners answer, one changes their "
-        "mind) and a content survey for the compound (8 residents answer):"
+        "\nSurveys: an elevator vote in 1栋 1单元 (10 of 12 owners answer in chat, one changes "
+        "their mind; one more votes on paper, one by proxy) and a content survey for the "
+        "compound (8 residents answer). Paper ballots and the proxy:"
     )
+    click.echo("\n".join(surveys.story))
     for text in surveys.texts:
         click.echo("\n" + text)
     click.echo("\nCharts and spreadsheets: " + ", ".join(str(path) for path in surveys.files))

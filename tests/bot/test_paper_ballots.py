@@ -153,7 +153,7 @@ async def test_a_unit_reaches_its_quorum_with_chat_and_confirmed_paper_ballots(
     await entering.send(f"/close {number}")
     await entering.shown("已结束")
     await entering.send(f"/publish {number}")
-    assert "/conflicts" in (await entering.shown("两张选票"))["text"]
+    assert "/conflicts" in (await entering.shown("有住户提交了两张选票"))["text"]
     await entering.send(f"/conflicts {number}")
     first = await entering.shown("先提交：已计入")
     assert "线上" in first["text"]
