@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -144,6 +145,21 @@ class Ballot(Base):
     proxy_id: Mapped[int | None] = mapped_column(ForeignKey("proxies.id"))
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))  # a conflict
     note: Mapped[str | None] = mapped_column(Text)  # why rejected, kept or set aside
+
+    @classmethod
+    def of_flat(cls, flat: EligibleFlat, respondent: str, resident_id: int, **more: Any) -> Ballot:
+        """A new ballot of an eligible flat, carrying its figures fixed at opening."""
+        return cls(
+            survey_id=flat.survey_id,
+            respondent=respondent,
+            household_id=flat.household_id,
+            unit_id=flat.unit_id,
+            cents=flat.cents,
+            head_id=flat.head_id,
+            shared=flat.shared,
+            resident_id=resident_id,
+            **more,
+        )
 
 
 class Proxy(Base):

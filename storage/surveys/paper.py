@@ -46,16 +46,12 @@ async def start_paper_ballot(
         if existing.standing is Standing.ENTRY and existing.entered_by == member.id:
             return existing
         raise Refused(Refusal.PAPER_EXISTS)
-    ballot = Ballot(
-        survey_id=survey.id,
-        # Several paper ballots of a flat may exist (a rejected one, then its correction).
-        respondent=f"p:{household_id}:{secrets.token_hex(6)}",
-        household_id=household_id,
-        unit_id=flat.unit_id,
-        cents=flat.cents,
-        head_id=flat.head_id,
-        shared=flat.shared,
-        resident_id=member.id,
+    # Several paper ballots of a flat may exist (a rejected one, then its correction).
+    respondent = f"p:{household_id}:{secrets.token_hex(6)}"
+    ballot = Ballot.of_flat(
+        flat,
+        respondent,
+        member.id,
         entered_by=member.id,
         source=BallotSource.PAPER,
         standing=Standing.ENTRY,

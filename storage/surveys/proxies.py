@@ -175,17 +175,8 @@ async def proxy_ballot(
     )
     if found is not None:
         return proxy, found
-    ballot = Ballot(
-        survey_id=survey.id,
-        respondent=respondent,
-        household_id=proxy.household_id,
-        unit_id=flat.unit_id,
-        cents=flat.cents,
-        head_id=flat.head_id,
-        shared=flat.shared,
-        resident_id=resident.id,
-        source=BallotSource.PROXY,
-        proxy_id=proxy.id,
+    ballot = Ballot.of_flat(
+        flat, respondent, resident.id, source=BallotSource.PROXY, proxy_id=proxy.id
     )
     session.add(ballot)
     await session.flush()
