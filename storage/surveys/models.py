@@ -137,8 +137,11 @@ class Ballot(Base):
     submitted_at: Mapped[datetime | None]  # set once every required question is answered
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Where the ballot came from and whether it counts (tallies read `standing` "counts" only).
-    source: Mapped[BallotSource] = mapped_column(enum_column(BallotSource), default="chat")
-    standing: Mapped[Standing] = mapped_column(enum_column(Standing), default="counts")
+    # Defaults as members, not strings: a ballot just created is compared with `is`.
+    source: Mapped[BallotSource] = mapped_column(
+        enum_column(BallotSource), default=BallotSource.CHAT
+    )
+    standing: Mapped[Standing] = mapped_column(enum_column(Standing), default=Standing.COUNTS)
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))  # paper
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))  # or rejected
     photo_file_id: Mapped[str | None] = mapped_column(String(200))  # the signed sheet
