@@ -1,8 +1,8 @@
 """`make bench`: every benchmark at its defaults, one after the other, then one table.
 
 Each is also runnable alone (python -m bench.tally, bench.broadcast, bench.answers,
-bench.footprint). A benchmark that fails (PostgreSQL unreachable, say) gets a row saying so
-and the others still run.
+bench.wave, bench.footprint). A benchmark that fails (PostgreSQL unreachable, say) gets a row
+saying so and the others still run.
 
     python -m bench
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from bench import answers, broadcast, footprint, tally
+from bench import answers, broadcast, footprint, tally, wave
 from bench.processes import LOG
 
 
@@ -83,21 +83,48 @@ def broadcast_rows(runs: list[broadcast.Run]) -> list[Row]:
     ]
 
 
-def answers_rows(label: str) -> Callable[[list[answers.Round]], list[Row]]:
+def answers_rows(label: str, goal: float) -> Callable[[list[answers.Round]], list[Row]]:
     def rows(rounds: list[answers.Round]) -> list[Row]:
         linli = answers.best(rounds, "linli")
         clean = all(r.lost == 0 and r.duplicates == 0 for r in rounds)
+        bare = answers.best(rounds, "baseline (linli polling)")
+        return [
+            *(
+                Row(
+                    f"answers, {linli.presses} at once, {label}",
+                    f"{linli.rate:.1f}/s",
+                    f"no-op, {polling} polling {baseline.rate:.1f}/s",
+                    f"{linli.rate / baseline.rate:.2f}",
+                    f"≥ {goal:g}, 0 lost/dup",
+                    linli.rate / baseline.rate >= goal and clean,
+                )
+                for polling in ("aiogram", "linli")
+                for baseline in [answers.best(rounds, f"baseline ({polling} polling)")]
+            ),
+            Row(
+                f"bot CPU and Bot API calls per answer, {label}",
+                f"{linli.cpu_ms:.1f} ms, {linli.calls / linli.presses:.1f} calls",
+                f"no-op {bare.cpu_ms:.1f} ms, {bare.calls / bare.presses:.1f} calls",
+                f"{linli.cpu_ms / bare.cpu_ms:.1f}×",
+                f"≤ {answers.CPU_TARGET_MS:g} ms",
+                linli.cpu_ms <= answers.CPU_TARGET_MS,
+            ),
+        ]
+
+    return rows
+
+
+def wave_rows(label: str) -> Callable[[wave.Wave], list[Row]]:
+    def rows(found: wave.Wave) -> list[Row]:
         return [
             Row(
-                f"answers, {linli.presses} at once, {label}",
-                f"{linli.rate:.1f}/s",
-                f"no-op, {polling} polling {baseline.rate:.1f}/s",
-                f"{linli.rate / baseline.rate:.2f}",
-                "≥ 0.6, 0 lost/dup",
-                linli.rate / baseline.rate >= 0.6 and clean,
+                f"wave: {found.answering} of {found.residents} answer as notified, {label}",
+                f"press to reply p95 {found.p95:.2f} s",
+                f"floor {found.floor:.2f} s",
+                f"{found.p95 / found.floor:.1f}×",
+                f"≤ {wave.P95_TARGET:g} s, 0 lost/dup",
+                found.p95 <= wave.P95_TARGET and found.lost == found.duplicates == 0,
             )
-            for polling in ("aiogram", "linli")
-            for baseline in [answers.best(rounds, f"baseline ({polling} polling)")]
         ]
 
     return rows
@@ -154,13 +181,34 @@ STEPS = [
     ),
     Step("broadcast", lambda: broadcast.bench(5000, 240, 200, None), broadcast_rows),
     Step(
-        "answers", lambda: answers.bench(300, 3, 60, None), answers_rows("SQLite"), answers.report
+        "answers",
+        lambda: answers.bench(300, 3, 60, None),
+        answers_rows("SQLite", answers.target(None, 0)),
+        lambda found: answers.report(found, answers.target(None, 0)),
     ),
     Step(
-        "answers, 50 ms per message sent",
-        lambda: answers.bench(200, 1, 120, None, latency=0.05),
-        answers_rows("SQLite, 50 ms"),
-        answers.report,
+        "answers, 50 ms per Bot API call",
+        lambda: answers.bench(200, 3, 120, None, latency=0.05),
+        answers_rows("SQLite, 50 ms", answers.target(None, 0.05)),
+        lambda found: answers.report(found, answers.target(None, 0.05)),
+    ),
+    Step(
+        "answers on PostgreSQL, 50 ms per Bot API call",
+        lambda: answers.bench(200, 3, 120, "postgresql", latency=0.05),
+        answers_rows("PostgreSQL, 50 ms", answers.target("postgresql", 0.05)),
+        lambda found: answers.report(found, answers.target("postgresql", 0.05)),
+    ),
+    Step(
+        "wave",
+        lambda: wave.bench(1000, 0.3, 25, 5, 0.05, None),
+        wave_rows("SQLite"),
+        lambda found: "\n".join(found.lines()),
+    ),
+    Step(
+        "wave on PostgreSQL",
+        lambda: wave.bench(1000, 0.3, 25, 5, 0.05, "postgresql"),
+        wave_rows("PostgreSQL"),
+        lambda found: "\n".join(found.lines()),
     ),
     Step(
         "footprint",

@@ -3,15 +3,16 @@
 Every resident is the owner of a flat and answers a one-question vote: all press 「同意」 at
 once, the sandbox (a process of its own) turns each press into an update, and `linli run` (a
 process of its own: the confirm-after-commit polling, one transaction per update) records the
-ballot, replies "✓ 问题 1" and the receipt, and answers the press. A round ends when every
-ballot is committed and every reply sent. Opening the vote and pressing 「开始作答」 come
-before the clock starts.
+ballot and, after the commit, answers the press, edits the question into "✓ 同意" and sends the
+receipt. A round ends when every ballot is committed and every receipt sent. Opening the vote
+and pressing 「开始作答」 come before the clock starts.
 
 The baselines are bench.bare_bot, the same aiogram Bot on the same sandbox with a handler
 that only answers the press and replies, no database: once with aiogram's own polling, once
 with bot.polling. Each round presses once per resident; printed: every round, then the best
-of --runs answers/s of each bot and Linli's ratio to each baseline (target ≥ 0.6), with
-presses lost (no ballot or no receipt) and handled twice (two answer events, or two replies).
+of --runs answers/s of each bot and Linli's ratio to each baseline, with presses lost (no
+ballot or no receipt) and handled twice (two answer events, or two replies), the bot's CPU
+and its Bot API calls per answer (getUpdates apart).
 
 --latency-ms L makes the sandbox answer every Bot API call of the round L ms after it is done
 (getUpdates, the press's answer and each message sent), as Telegram's round trip would
@@ -52,6 +53,7 @@ from bench.processes import (
 )
 from bot.app import build_bot, build_i18n
 from bot.sandbox import Resident, SandboxClient
+from bot.sandbox.client import until
 from handlers.surveys.notices import invitation_message
 from storage import migrate
 from storage.db import create_engine, session_factory
@@ -68,6 +70,9 @@ questions:
     rule: civil_code_ordinary
 """
 ANSWER = "同意"
+# Linli's answers/s ÷ the no-op bot's, by backend and whether calls take 50 ms (issue 9)
+TARGETS = {("sqlite", False): 0.25, ("sqlite", True): 0.4, ("postgresql", True): 0.3}
+CPU_TARGET_MS = 5.0
 ZONE = ZoneInfo("Asia/Shanghai")
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -80,15 +85,21 @@ class Round:
     cpu: float  # seconds of the bot process's CPU time
     lost: int
     duplicates: int
+    calls: int  # Bot API calls the bot made in the round, getUpdates apart
 
     @property
     def rate(self) -> float:
         return (self.presses - self.lost) / self.seconds
 
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu / self.presses * 1000
+
     def line(self) -> str:
         return (
             f"{self.bot:<26} {self.presses} presses in {self.seconds:6.2f} s: "
-            f"{self.rate:6.1f} answers/s, bot CPU {self.cpu / self.presses * 1000:5.1f} ms each; "
+            f"{self.rate:6.1f} answers/s, bot CPU {self.cpu_ms:5.1f} ms and "
+            f"{self.calls / self.presses:.1f} calls each; "
             f"lost {self.lost}, duplicates {self.duplicates}"
         )
 
@@ -142,6 +153,13 @@ class Stage:
         elapsed = min(time.perf_counter(), deadline) - started
         cpu = cpu_seconds(self.pid) - cpu
         await client.set_latency(0)
+        calls: dict[str, int] = {}
+
+        async def presses_answered() -> bool:  # their answers may go after the receipts
+            calls.update((await client.stats())["calls"])
+            return calls.get("answerCallbackQuery", 0) >= len(people)
+
+        await until(presses_answered, "presses left unanswered", self.timeout)
 
         async def receipts(person: Resident, after: int) -> int:
             replies = await client.chat_messages(person.id, after=after)
@@ -157,6 +175,7 @@ class Stage:
             cpu,
             lost=sum(count == 0 for count in counts),
             duplicates=max(sum(count > 1 for count in counts), await press.duplicates()),
+            calls=sum(calls.values()) - calls.get("getUpdates", 0),
         )
 
     async def send_all(self, messages: list[tuple[int, str, InlineKeyboardMarkup]]) -> None:
@@ -213,7 +232,7 @@ def ballots_of(sessions: Sessions, survey_id: int, expected: int) -> Press:
     async def duplicates() -> int:
         return max(0, await count(events) - expected)
 
-    return Press(2, "您对「", committed, duplicates)
+    return Press(1, "您对「", committed, duplicates)
 
 
 async def linli_rounds(stage: Stage, sessions: Sessions, runs: int) -> list[Round]:
@@ -270,7 +289,11 @@ def best(rounds: list[Round], bot: str) -> Round:
     return max((r for r in rounds if r.bot == bot), key=lambda r: r.rate)
 
 
-def report(rounds: list[Round]) -> str:
+def target(database_url: str | None, latency: float) -> float:
+    return TARGETS.get(((database_url or "sqlite").split("+")[0], latency > 0), 0.25)
+
+
+def report(rounds: list[Round], goal: float = 0.25) -> str:
     linli = best(rounds, "linli")
     bots = dict.fromkeys(r.bot for r in rounds)
     lines = [r.line() for r in rounds]
@@ -281,7 +304,7 @@ def report(rounds: list[Round]) -> str:
         baseline = best(rounds, f"baseline ({polling} polling)")
         lines.append(
             f"linli {linli.rate:.1f} / baseline ({polling} polling) {baseline.rate:.1f} answers/s "
-            f"= {linli.rate / baseline.rate:.2f} (target ≥ 0.6)"
+            f"= {linli.rate / baseline.rate:.2f} (target ≥ {goal:g})"
         )
     lost = sum(r.lost for r in rounds if r.bot == "linli")
     duplicates = sum(r.duplicates for r in rounds if r.bot == "linli")
@@ -308,4 +331,4 @@ if __name__ == "__main__":
             arguments.latency_ms / 1000,
         )
     )
-    print(report(found))
+    print(report(found, target(arguments.database_url, arguments.latency_ms / 1000)))

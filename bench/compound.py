@@ -134,6 +134,7 @@ async def link_owners(session: AsyncSession, telegram_ids: Sequence[int]) -> Non
                 "role": Role.OWNER,
                 "status": MembershipStatus.ACTIVE,
                 "verified_by": Verification.FLAT_CODE,
+                "owner_confirmed": True,
             }
             for i in range(1, len(telegram_ids) + 1)
         ],

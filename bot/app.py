@@ -18,6 +18,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.api_answers import KeepAnswerModels
 from bot.delivery import is_transient
 from bot.documents.out_of_process import out_of_process
 from bot.flood import FloodLimit
@@ -51,7 +52,9 @@ def build_i18n(default_locale: str) -> I18n:
 
 
 def build_bot(token: str, api_url: str) -> Bot:
-    return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    bot.session.middleware(KeepAnswerModels())
+    return bot
 
 
 def renderer(module: str, name: str) -> Callable[..., bytes]:

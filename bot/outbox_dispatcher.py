@@ -2,7 +2,9 @@
 
 One dispatcher claims due rows in batches under a lease, and `concurrency` senders send them,
 spaced to `rate` messages per second overall and one per `chat_interval` per chat, a chat's
-messages in order. Telegram's answer decides each row:
+messages in order. The replies an update pushes (see `push`) are sent before claimed notices:
+a person who pressed a button waits for them, while a broadcast only goes a little slower.
+Telegram's answer decides each row:
 
 - accepted: recorded `sent` at once, in its own transaction, before the next send;
 - 429: every sender waits `retry_after`, then the same row is sent again;
@@ -28,6 +30,7 @@ not yet tried are handed back at once.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import secrets
@@ -61,6 +64,7 @@ from storage.outbox import queue as outbox
 from storage.outbox.queue import Claimed
 
 log = logging.getLogger(__name__)
+PUSHED, CLAIMED = 0, 1  # the send order of runs
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,10 @@ class OutboxDispatcher:
         self.worker = worker or worker_name()
         self._pace = Pace(1 / self.policy.rate, self.policy.burst)
         self._chats = ChatPaces(self.policy.chat_interval)
-        self._queue: asyncio.Queue[list[Claimed]] = asyncio.Queue()  # runs of one chat
+        # Runs of one chat each. A pushed run (replies to someone who just pressed or wrote)
+        # goes before the claimed ones (notices, broadcasts): a person is waiting for it.
+        self._queue: asyncio.PriorityQueue[tuple[int, int, list[Claimed]]] = asyncio.PriorityQueue()
+        self._order = itertools.count()  # first in, first out within a priority
         # The run each chat has queued or being sent: rows held later for the chat join it,
         # so that two updates' replies cannot interleave.
         self._runs: dict[int, list[Claimed]] = {}
@@ -199,7 +206,7 @@ class OutboxDispatcher:
                 continue
             backoff.reset()
             for row in rows:
-                self._hold([row])
+                self._hold([row], CLAIMED)
             if len(rows) < size:  # nothing more is due for now
                 await asyncio.sleep(self.policy.idle_poll)
 
@@ -210,9 +217,9 @@ class OutboxDispatcher:
         for row in rows:
             runs.setdefault(row.chat_id, []).append(row)
         for run in runs.values():
-            self._hold(run)
+            self._hold(run, PUSHED)
 
-    def _hold(self, run: list[Claimed]) -> None:
+    def _hold(self, run: list[Claimed], priority: int) -> None:
         for row in run:
             self._held[row.id] = row
         chat = run[0].chat_id
@@ -220,7 +227,7 @@ class OutboxDispatcher:
             self._runs[chat].extend(run)
             return
         self._runs[chat] = run
-        self._queue.put_nowait(run)
+        self._queue.put_nowait((priority, next(self._order), run))
 
     def _settle(self, row: Claimed) -> None:
         self._held.pop(row.id, None)
@@ -230,7 +237,7 @@ class OutboxDispatcher:
 
     async def _send_loop(self) -> None:
         while True:
-            run = await self._queue.get()
+            _, _, run = await self._queue.get()
             for position, row in enumerate(run):  # including rows added while it is sent
                 if not await self._deliver(row):
                     # Not sent for now: the chat's later rows wait behind it, in the queue.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramRetryAfter
@@ -24,6 +25,15 @@ from bot.delivery import deliver, is_transient, sender_of
 
 log = logging.getLogger(__name__)
 MOST_IN_HAND = 200  # updates being handled or waiting for their sender's turn
+BATCH = 100  # getUpdates answers at most this many, from the offset on
+
+
+class PendingUpdates(GetUpdates):
+    """getUpdates with its answer left as JSON: until the offset moves, every answer repeats
+    the updates already in hand, and only the new ones are worth parsing (parsing a batch of
+    100 cost more CPU than handling an answer)."""
+
+    __returning__ = list[dict[str, Any]]
 
 
 class Backoff:
@@ -49,6 +59,7 @@ class Poller:
         self.highest = -1
         self.progress = asyncio.Event()  # an update was settled
         self.failing = False  # an update failed for now: back off before asking again
+        self.settled = 0  # updates handled so far
         self.workers: set[asyncio.Task[None]] = set()
 
     def offset(self) -> int | None:
@@ -57,12 +68,16 @@ class Poller:
             return min(self.uncommitted)
         return None if self.highest < 0 else self.highest + 1
 
-    def take(self, updates: list[Update]) -> int:
+    def take(self, answer: list[dict[str, Any]]) -> int:
         """Queue the updates not already in hand; return how many."""
         taken = 0
-        for update in updates:
-            if update.update_id in self.in_hand or update.update_id < (self.offset() or 0):
+        for raw in answer:
+            update_id = raw.get("update_id")
+            if update_id in self.in_hand or not isinstance(update_id, int):
                 continue
+            if update_id < (self.offset() or 0):
+                continue
+            update = Update.model_validate(raw, context={"bot": self.bot})
             taken += 1
             self.highest = max(self.highest, update.update_id)
             self.uncommitted.add(update.update_id)
@@ -98,10 +113,29 @@ class Poller:
                 queue.popleft()
                 self.uncommitted.discard(update.update_id)
                 self.in_hand.discard(update.update_id)
+                self.settled += 1
                 self.progress.set()
         finally:
             del self.queues[sender]
             self.progress.set()
+
+    async def settling(self, asked: int | None, answered: int) -> None:
+        """Wait until asking again is worth it, as each answer repeats every update still
+        unconfirmed: a quarter of the `answered` updates have settled (at least one) — after
+        a full batch, the quarter at its front, as only a moved offset brings new ones — or
+        nothing is in hand, or an update failed."""
+        quarter, settled = max(1, answered // 4), self.settled
+        while True:
+            self.progress.clear()
+            await self.progress.wait()
+            if not self.in_hand or self.failing:
+                return
+            if len(self.in_hand) >= MOST_IN_HAND:
+                continue
+            if answered >= BATCH and (self.offset() or 0) - (asked or 0) >= quarter:
+                return
+            if answered < BATCH and self.settled - settled >= quarter:
+                return
 
     async def run(self) -> None:
         backoff = Backoff()
@@ -113,10 +147,10 @@ class Poller:
                     await asyncio.sleep(backoff.next())
                 # Nothing new to take while the hands are full or everything received is in
                 # hand: wait for an update to settle instead of asking Telegram in a loop.
-                timeout = 0 if self.in_hand else self.timeout
+                timeout, asked = (0 if self.in_hand else self.timeout), self.offset()
                 try:
-                    updates = await self.bot(
-                        GetUpdates(offset=self.offset(), timeout=timeout, allowed_updates=allowed),
+                    answer = await self.bot(
+                        PendingUpdates(offset=asked, timeout=timeout, allowed_updates=allowed),
                         request_timeout=self.timeout + 10,
                     )
                 except TelegramRetryAfter as error:
@@ -131,9 +165,8 @@ class Poller:
                     continue
                 if not self.failing:
                     backoff.reset()
-                if (not self.take(updates) and self.in_hand) or len(self.in_hand) >= MOST_IN_HAND:
-                    self.progress.clear()
-                    await self.progress.wait()
+                if (not self.take(answer) and self.in_hand) or len(self.in_hand) >= MOST_IN_HAND:
+                    await self.settling(asked, len(answer))
         finally:
             for worker in list(self.workers):
                 worker.cancel()

@@ -60,6 +60,8 @@ async def _run(engine: AsyncEngine, step: Any, revision: str) -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
+    if engine.dialect.name == "sqlite":
+        await engine.dispose()  # the migrations turned foreign keys off on its connection
 
 
 @lru_cache(maxsize=1)

@@ -165,12 +165,6 @@ class Resident(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str | None] = mapped_column(String(8))
-    # No longer read or written (the join flow keeps its code in the conversation state); to
-    # be dropped by a migration.
-    scanned_code_id: Mapped[int | None] = mapped_column(ForeignKey("join_codes.id"))
-    # The survey question whose answer is to be typed ("<ballot id>:<question id>"), if any:
-    # kept here rather than in process memory so that any instance handles the reply.
-    awaiting_answer: Mapped[str | None] = mapped_column(String(40))
     # Set when Telegram refused a message because the resident blocked the bot (403), so the
     # committee can count who notices no longer reach; cleared when a message gets through.
     unreachable_since: Mapped[datetime | None]
@@ -228,7 +222,6 @@ class JoinCode(Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
-    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.OWNER)  # no longer read
     # A flat code the committee handed to the owner in person: scanned as owner, it confirms
     # the ownership at once (`linli qr --owner-verified`).
     owner_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -100,7 +100,9 @@ async def _answer(world: World, bot_id: int, name: str, params: Params) -> Any:
         if fault.kind != "delay":
             raise ApiError(*FAULT_REPLIES[fault.kind])
         # The call still succeeds: a retry duplicates it.
-    return await handler(Call(world, bot_id, params))
+    result = await handler(Call(world, bot_id, params))
+    world.stats.calls[name] += 1
+    return result
 
 
 # -- the bot itself --
@@ -425,6 +427,7 @@ def _edit(call: Call, message: Message, content: Json) -> Json:
         raise bad_request(NOT_MODIFIED)
     message.content, message.reply_markup = content, markup
     message.edit_date = int(time.time())
+    call.world.stats.record_reply(message.chat_id, call.world.clock())
     call.world.touch()
     return call.world.message_json(message)
 

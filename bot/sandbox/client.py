@@ -36,9 +36,11 @@ class SandboxError(Exception):
 class SandboxClient:
     """The control API: one method per endpoint, plus `resident()` to make a Resident."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, connections: int = 100) -> None:
+        """`connections`: requests at once (aiohttp's default, 100); a benchmark whose
+        residents each wait on a long poll needs one per resident."""
         self.base_url = base_url.rstrip("/")
-        self._session = aiohttp.ClientSession()
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections))
 
     async def close(self) -> None:
         await self._session.close()

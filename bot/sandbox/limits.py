@@ -5,6 +5,7 @@ Everything takes `now` (a monotonic clock reading) from the caller so it stays d
 
 import math
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,14 @@ class RateLimits:
             if spec.get(name) is not None:
                 setattr(limits, name, float(spec[name]))
         return limits
+
+    def record_press(self, chat_id: int, now: float) -> None:
+        self._pressed_at.setdefault(chat_id, now)  # a second press waits with the first
+
+    def record_reply(self, chat_id: int, now: float) -> None:
+        pressed = self._pressed_at.pop(chat_id, None)
+        if pressed is not None:
+            self.reply_delays.append(now - pressed)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -141,6 +150,14 @@ class Fault:
             raise ValueError("retry_after must be a whole number of seconds >= 1")
         return fault
 
+    def record_press(self, chat_id: int, now: float) -> None:
+        self._pressed_at.setdefault(chat_id, now)  # a second press waits with the first
+
+    def record_reply(self, chat_id: int, now: float) -> None:
+        pressed = self._pressed_at.pop(chat_id, None)
+        if pressed is not None:
+            self.reply_delays.append(now - pressed)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "method": self.method,
@@ -178,7 +195,9 @@ class FaultPlan:
 
 @dataclass
 class Stats:
-    """What a benchmark reads: accepted sends, refusals, and sends repeating an earlier one."""
+    """What a benchmark reads: accepted sends, refusals, sends repeating an earlier one, the
+    accepted calls of each Bot API method, and how long each press waited for the bot's next
+    message or edit in its chat (what the person waits for; the spinner's answer apart)."""
 
     sent: int = 0
     rate_limited: int = 0
@@ -186,15 +205,27 @@ class Stats:
     duplicates: int = 0
     first_send_at: float | None = None
     last_send_at: float | None = None
+    calls: Counter[str] = field(default_factory=Counter)
+    reply_delays: list[float] = field(default_factory=list)
     _seen: set[tuple[int, str]] = field(default_factory=set, repr=False)
+    _pressed_at: dict[int, float] = field(default_factory=dict, repr=False)
 
     def record_send(self, chat_id: int, content_key: str, now: float) -> None:
+        self.record_reply(chat_id, now)
         self.sent += 1
         if (chat_id, content_key) in self._seen:
             self.duplicates += 1
         self._seen.add((chat_id, content_key))
         self.first_send_at = now if self.first_send_at is None else self.first_send_at
         self.last_send_at = now
+
+    def record_press(self, chat_id: int, now: float) -> None:
+        self._pressed_at.setdefault(chat_id, now)  # a second press waits with the first
+
+    def record_reply(self, chat_id: int, now: float) -> None:
+        pressed = self._pressed_at.pop(chat_id, None)
+        if pressed is not None:
+            self.reply_delays.append(now - pressed)
 
     def as_json(self) -> dict[str, Any]:
         elapsed = (self.last_send_at or 0.0) - (self.first_send_at or 0.0)
@@ -203,6 +234,8 @@ class Stats:
             "rate_limited": self.rate_limited,
             "faults_injected": self.faults_injected,
             "duplicates": self.duplicates,
+            "calls": dict(self.calls),
+            "reply_delays": self.reply_delays,
             "elapsed": elapsed,
             # sends per second between the first and the last accepted send
             "achieved_rate": (self.sent - 1) / elapsed if elapsed > 0 else None,

@@ -112,6 +112,7 @@ def press(
             raise invalid(f"button {button.get('text')!r} opens a link or app, not a callback")
         data = str(button["callback_data"])
     query = world.add_callback_query()
+    world.stats.record_press(user.id, world.clock())
     payload = {
         "id": query.id,
         "from": user.as_json(),

@@ -21,7 +21,6 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.drives.texts import linked_share_notice
-from handlers.shared.callbacks import AnswerPress, BallotStep, StartBallot
 from handlers.shared.replies import Replies, pressed_text
 from handlers.surveys.ballot_view import (
     confirmation,
@@ -31,6 +30,7 @@ from handlers.surveys.ballot_view import (
     question_text,
     receipt,
 )
+from handlers.surveys.callbacks import AnswerPress, BallotStep, StartBallot
 from handlers.surveys.paper_entry import PaperEntry, photo_prompt
 from storage.models import Resident
 from storage.surveys.ballots import answers_of, ballot_for, ballot_of, record_answer

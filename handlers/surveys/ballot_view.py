@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.shared.callbacks import AnswerPress, BallotStep
+from handlers.surveys.callbacks import AnswerPress, BallotStep
 from handlers.surveys.texts import agree_label, answer_text, how_to_answer, local
 from surveys.voting.decision import Answer
 from surveys.voting.flow import AnswerValue, Progress

@@ -12,8 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.shared.callbacks import StartBallot
 from handlers.shared.texts import flat_label
+from handlers.surveys.callbacks import StartBallot
 from handlers.surveys.texts import local
 from storage.outbox.notices import queue_notice
 from storage.outbox.queue import Outgoing

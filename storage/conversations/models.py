@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, utcnow
@@ -26,13 +26,3 @@ class ConversationState(Base):
     state: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class ConversationStep(Base):
-    """The step a flow not yet moved to ConversationState is at (being retired)."""
-
-    __tablename__ = "conversation_steps"
-
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
-    step: Mapped[str] = mapped_column(String(80))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,6 +14,7 @@ from aiogram.methods.base import Response
 from sqlalchemy import select
 
 from bot.sandbox import Sandbox, SandboxClient
+from bot.sandbox.client import until
 from storage.models import OutboxMessage, OutboxState
 from storage.outbox.queue import (
     Delivery,
@@ -21,6 +22,7 @@ from storage.outbox.queue import (
     cancel_broadcast,
     delivery,
     enqueue,
+    enqueue_claimed,
     enqueue_many,
     unreachable_residents,
 )
@@ -278,3 +280,30 @@ async def test_a_cancelled_broadcast_stops(
     assert 0 < counts.sent < 200
     assert counts.sent + counts.cancelled == 200
     assert (await client.stats())["sent"] == counts.sent
+
+
+async def test_a_reply_someone_waits_for_goes_before_queued_notices(
+    sandbox: Sandbox, client: SandboxClient, bot: Bot, sessions: Sessions
+) -> None:
+    asker, *chats = started_chats(sandbox, 11)
+    await broadcast(sessions, chats)
+    # One sender, held by a 429 on the first notice: the other notices wait in the queue
+    # while the reply is pushed, however busy the machine (within the 5 s).
+    await client.add_fault("429", count=1, retry_after=5)
+    async with dispatching(bot, sessions, dataclasses.replace(FAST, rate=10, concurrency=1)) as d:
+        await until(lambda: _faults(client), "the 429 never came")
+        async with sessions() as session, session.begin():
+            reply = await enqueue_claimed(
+                session, [Outgoing(asker, "✓ 已记录")], d.worker, lease=d.lease
+            )
+        d.push(reply)
+        await until_done(sessions)
+
+    rows = await _rows(sessions)
+    [pushed] = [row for row in rows if row.chat_id == asker]
+    before = [row for row in rows if row.sent_at is not None and row.sent_at < pushed.sent_at]
+    assert len(before) <= 1, [row.text for row in before]  # the notice that met the 429
+
+
+async def _faults(client: SandboxClient) -> bool:
+    return bool((await client.stats())["faults_injected"])

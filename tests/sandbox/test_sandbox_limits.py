@@ -10,6 +10,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.sandbox import Resident, SandboxClient, SandboxError
 from tests.sandbox.conftest import Clock
@@ -199,3 +200,20 @@ async def test_a_seeded_fault_draws_only_on_the_calls_it_matches(
         except TelegramServerError:
             failed.append(n)
     assert failed == expected
+
+
+async def test_stats_count_calls_and_time_each_press_to_the_next_message_or_edit(
+    bot: Bot, client: SandboxClient, zhang: Resident, clock: Clock
+) -> None:
+    button = InlineKeyboardButton(text="同意", callback_data="yes")
+    question = await bot.send_message(
+        zhang.id, "问题 1", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]])
+    )
+    await zhang.press("同意")
+    clock.advance(0.25)
+    await bot.edit_message_text("问题 2", chat_id=zhang.id, message_id=question.message_id)
+    clock.advance(1)
+    await bot.send_message(zhang.id, "no press is waiting for this one")
+    stats = await client.stats()
+    assert stats["reply_delays"] == [pytest.approx(0.25)]
+    assert stats["calls"] == {"sendMessage": 2, "editMessageText": 1}

@@ -29,6 +29,17 @@ async def test_stairway(engine: AsyncEngine) -> None:
         assert await migrate.current_revision(engine) == revision
 
 
+async def test_sqlite_enforces_foreign_keys_again_after_a_migration(engine: AsyncEngine) -> None:
+    # The migrations turn them off to copy tables that others refer to.
+    await migrate.downgrade(engine, "0009")
+    await migrate.upgrade(engine)
+    async with engine.connect() as connection:
+        enforced = await connection.scalar(
+            text("SELECT 1") if engine.dialect.name != "sqlite" else text("PRAGMA foreign_keys")
+        )
+    assert enforced == 1
+
+
 def test_the_head_revision_is_read_from_the_files_as_alembic_reads_it() -> None:
     script = ScriptDirectory.from_config(migrate.alembic_config())
     assert migrate.head_revision() == script.get_current_head()
