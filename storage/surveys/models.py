@@ -166,8 +166,8 @@ class Ballot(Base):
 
 
 class Proxy(Base):
-    """A person named to vote for a flat (委托): by its owner in chat, or on a paper 委托书 the
-    committee recorded with its photo. For one survey, or for every survey until a date."""
+    """A person named to vote for a flat (委托) by its owner in chat: for one survey, or for
+    every survey until a date."""
 
     __tablename__ = "proxies"
     __table_args__ = (Index("ix_proxies_household", "household_id"),)
@@ -175,11 +175,10 @@ class Proxy(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
     proxy_resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
-    granted_by: Mapped[int] = mapped_column(ForeignKey("residents.id"))  # owner, or the member
+    granted_by: Mapped[int] = mapped_column(ForeignKey("residents.id"))  # the owner
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
     until: Mapped[datetime | None]
-    photo_file_id: Mapped[str | None] = mapped_column(String(200))  # a paper 委托书
-    owner_name: Mapped[str] = mapped_column(String(100), default="")  # as the 委托书 names them
+    owner_name: Mapped[str] = mapped_column(String(100), default="")  # as the ballot shows it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
 

@@ -26,7 +26,6 @@ def upgrade() -> None:
         sa.Column("granted_by", sa.Integer(), nullable=False),
         sa.Column("survey_id", sa.Integer(), nullable=True),
         sa.Column("until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("photo_file_id", sa.String(length=200), nullable=True),
         sa.Column("owner_name", sa.String(length=100), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
