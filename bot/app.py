@@ -105,6 +105,10 @@ def build_dispatcher(
     dispatcher["render_export"] = partial(export, tz=zone)
     poster = out_of_process("bot.documents.result_poster", "result_poster_pdf")
     dispatcher["render_poster"] = partial(poster, zone=zone)
+    dispatcher["render_ballots"] = out_of_process(
+        "bot.documents.ballot_sheets", "ballot_sheets_pdf"
+    )
+    dispatcher["bot_username"] = settings.bot_username
     dispatcher["render_ledger"] = renderer("bot.documents.records_xlsx", "ledger_xlsx")
     dispatcher["render_complaints"] = renderer("bot.documents.records_xlsx", "complaints_xlsx")
     dispatcher["complaint_limits"] = settings.complaint_limits

@@ -16,7 +16,15 @@ from handlers.joining import claims, flats, join
 from handlers.shared.filters import Sorry
 from handlers.shared.texts import refusal_text
 from handlers.signin import links as signin
-from handlers.surveys import answering, objections, results
+from handlers.surveys import (
+    answering,
+    ballot_sheets,
+    objections,
+    paper,
+    paper_review,
+    proxies,
+    results,
+)
 from handlers.surveys import committee as survey_committee
 from handlers.surveys import deadlines as survey_deadlines
 from handlers.surveys.texts import rejection_text
@@ -31,6 +39,10 @@ def build_router() -> Router:
     root = Router(name="linli")
     root.include_routers(
         common.build_group_router(),
+        paper.build_router(),  # before joining: a ballot sheet's QR code is a /start link
+        paper_review.build_router(),
+        ballot_sheets.build_router(),
+        proxies.build_router(),
         join.build_router(),
         claims.build_router(),
         flats.build_router(),

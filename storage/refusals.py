@@ -50,6 +50,19 @@ class Refusal(enum.Enum):
     OBJECTIONS_CLOSED = "objections_closed"  # objecting after the window
     ALREADY_OBJECTED = "already_objected"  # a second objection by the same resident
     RESULTS_HIDDEN = "results_hidden"  # a resident asking for results before the close
+    BALLOT_CONFLICTS = "ballot_conflicts"  # publishing while a flat has two ballots
+    PAPER_UNREVIEWED = "paper_unreviewed"  # publishing while a paper ballot awaits review
+    NO_CONFLICT = "no_conflict"  # resolving a conflict already resolved
+    PER_FLAT_ONLY = "per_flat_only"  # a paper ballot for a survey answered per person
+    PAPER_EXISTS = "paper_exists"  # entering a second paper ballot for a flat
+    PAPER_HANDED_IN = "paper_handed_in"  # changing a paper ballot after it was handed in
+    PHOTO_NEEDED = "photo_needed"  # handing in a formal vote's paper ballot without a photo
+    NOT_IN_REVIEW = "not_in_review"  # reviewing a paper ballot already reviewed
+    SECOND_MEMBER = "second_member"  # the member who entered a paper ballot reviewing it
+    NOT_OWNER = "not_owner"  # naming or withdrawing a proxy without owning the flat
+    PROXY_EXPIRED = "proxy_expired"  # a proxy until a date already past
+    PROXY_WITHDRAWN = "proxy_withdrawn"  # voting with a proxy withdrawn or no longer valid
+    PROXY_VOTED = "proxy_voted"  # withdrawing a proxy after the proxy voted
 
 
 class NotFound(LookupError):

@@ -3,6 +3,7 @@ manage the committee and surveys, and run the bot. One module per command group.
 
 from bot.cli import (
     announcing,
+    ballots,
     compounds,
     database,
     drives,
@@ -16,6 +17,7 @@ from bot.cli.common import VERBOSE_LEVELS, main
 __all__ = [
     "VERBOSE_LEVELS",
     "announcing",
+    "ballots",
     "compounds",
     "database",
     "drives",

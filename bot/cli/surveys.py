@@ -243,20 +243,22 @@ def tally(number: int, as_json: bool) -> None:
 
     from bot.documents.reports import summary_text
     from storage.surveys.queries import definition_of
+    from storage.surveys.sources import Sources, ballot_sources
     from storage.surveys.tallies import tally_survey
     from surveys.voting.results import SurveyTally
 
-    async def count(session: AsyncSession) -> tuple[Survey, SurveyTally]:
+    async def count(session: AsyncSession) -> tuple[Survey, SurveyTally, Sources]:
         # One snapshot for all the figures, even while answers come in.
         await session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
         found = await numbered_survey(session, number)
-        return found, await tally_survey(session, found)
+        return found, await tally_survey(session, found), await ballot_sources(session, found)
 
-    found, result = run(in_transaction(settings(), count))
+    found, result, sources = run(in_transaction(settings(), count))
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        figures = {**result.to_json(), "sources": sources.to_json()}
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
-        click.echo(summary_text(definition_of(found.definition), result))
+        click.echo(summary_text(definition_of(found.definition), result, sources))
 
 
 @main.command("export")

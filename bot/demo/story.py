@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import Linli, build_i18n
 from bot.demo.records import records_round
 from bot.demo.surveys import survey_round
-from bot.documents.join_posters import deep_link, write_posters
+from bot.documents.join_posters import write_posters
 from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Resident, Sandbox, SandboxClient
 from bot.sandbox.client import Json
@@ -28,7 +28,7 @@ from storage.joining.codes import IssuedCode, issue_codes
 from storage.joining.register import import_register
 from storage.models import CodeKind, Compound, Household, JoinCode, Membership, MembershipStatus
 from surveys.joining.register import RegisterFlat
-from surveys.joining.tokens import sign
+from surveys.joining.tokens import deep_link, sign
 
 COMPOUND = "幸福里小区"
 BOT_USERNAME = "linli_demo_bot"
@@ -159,7 +159,7 @@ async def run_demo(out: Path, secret_key: str = DEMO_KEY) -> int:
             await _read(committee, story)
             owners = await _act(client, committee, links, owner_links, story)
             surveys = await survey_round(
-                sessions, client, compound.id, owners, linli.i18n, settings, out
+                sessions, client, compound.id, owners, committee, links, linli.i18n, settings, out
             )
             records = await records_round(
                 sessions, client, compound.id, owners, committee, linli.i18n, settings.tz
@@ -183,9 +183,11 @@ async def run_demo(out: Path, secret_key: str = DEMO_KEY) -> int:
     for label, value in stats.items():
         click.echo(f"  {label}: {value}")
     click.echo(
-        "\nSurveys: an elevator vote in 1栋 1单元 (10 of 12 owners answer, one changes their "
-        "mind) and a content survey for the compound (8 residents answer):"
+        "\nSurveys: an elevator vote in 1栋 1单元 (10 of 12 owners answer in chat, one changes "
+        "their mind; one more votes on paper, one by proxy) and a content survey for the "
+        "compound (8 residents answer). Paper ballots and the proxy:"
     )
+    click.echo("\n".join(surveys.story))
     for text in surveys.texts:
         click.echo("\n" + text)
     click.echo("\nCharts and spreadsheets: " + ", ".join(str(path) for path in surveys.files))

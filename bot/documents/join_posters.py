@@ -16,12 +16,7 @@ from bot.documents.posters import PosterCode, write_pngs, write_sheet
 from handlers.shared.texts import building_label, room_label, unit_label
 from storage.joining.codes import IssuedCode
 from storage.models import CodeKind
-from surveys.joining.tokens import sign
-
-
-def deep_link(bot_username: str, token: str) -> str:
-    return f"https://t.me/{bot_username}?start={token}"
-
+from surveys.joining.tokens import deep_link, sign
 
 _UNSAFE_IN_FILE_NAMES = re.compile(r"[\s/\\:]+")
 

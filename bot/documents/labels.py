@@ -16,6 +16,7 @@ from surveys.voting.decision import (
     Measure,
     Outcome,
     RuleKind,
+    Threshold,
 )
 from surveys.voting.questions import AgreeQuestion, ChoiceQuestion, Question, Ranking
 from surveys.voting.results import OptionCount
@@ -70,8 +71,12 @@ def outcome_label(outcome: Outcome) -> Bilingual:
 
 def requirement(check: Check) -> str:
     """The requirement as the law writes it: ≥ 2/3, > 1/2."""
-    sign = "≥" if check.threshold.comparison is Comparison.AT_LEAST else ">"
-    return f"{sign} {check.threshold.fraction}"
+    return threshold_requirement(check.threshold)
+
+
+def threshold_requirement(threshold: Threshold) -> str:
+    sign = "≥" if threshold.comparison is Comparison.AT_LEAST else ">"
+    return f"{sign} {threshold.fraction}"
 
 
 def share(figure: Decimal | int, base: Decimal | int) -> Fraction | None:

@@ -32,8 +32,8 @@ PNG_MODULE_PX = 16
 DEFAULT_INSTRUCTION = "用手机微信/相机扫码 → 打开 Telegram → 点「开始」"
 
 _SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_FONT = "NotoSansCJKsc"
-_MM_PER_PT = 25.4 / 72
+FONT = "NotoSansCJKsc"
+MM_PER_PT = 25.4 / 72
 _LINE_SPACING = 1.4
 
 
@@ -132,7 +132,7 @@ def write_sheet(
     pdf = FPDF(format="A4")
     pdf.set_margins(_PAGE_MARGIN_MM, _PAGE_MARGIN_MM)
     pdf.set_auto_page_break(False)
-    pdf.add_font(_FONT, fname=cjk_font_path())
+    pdf.add_font(FONT, fname=cjk_font_path())
     pdf.set_title(heading)
     if created is not None:
         pdf.set_creation_date(created)
@@ -211,10 +211,10 @@ def _draw_page(
     pdf.add_page()
     lines = [(heading, layout.heading_pt), (instruction, layout.instruction_pt)]
     for text, size in [*lines, *((note, layout.note_pt) for note in notes)]:
-        pdf.set_font(_FONT, size=size)
+        pdf.set_font(FONT, size=size)
         pdf.multi_cell(
             0,
-            size * _MM_PER_PT * _LINE_SPACING,
+            size * MM_PER_PT * _LINE_SPACING,
             text,
             align=Align.C,
             new_x=XPos.LMARGIN,
@@ -237,20 +237,20 @@ def _draw_cell(
     pdf: FPDF, code: PosterCode, layout: _Layout, x: float, y: float, width: float, height: float
 ) -> None:
     lines = [(code.title, layout.title_pt), (code.subtitle, layout.subtitle_pt)]
-    captions = sum(size * _MM_PER_PT * _LINE_SPACING for _, size in lines)
+    captions = sum(size * MM_PER_PT * _LINE_SPACING for _, size in lines)
     side = min(width, height - captions) - 2 * layout.padding_mm
     top = y + (height - side - captions) / 2
-    matrix = _qr(code.url).get_matrix()
-    _draw_qr(pdf, matrix, x + (width - side) / 2, top, side)
+    matrix = qr_matrix(code.url)
+    draw_qr(pdf, matrix, x + (width - side) / 2, top, side)
     # Captions start inside the quiet zone's lower half: it is blank and the gap looks natural.
     pdf.set_xy(x, top + side * (1 - QUIET_ZONE / 2 / len(matrix)))
     room = side * (1 - 2 * QUIET_ZONE / len(matrix))
     for text, largest in lines:
-        pdf.set_font(_FONT, size=largest)
+        pdf.set_font(FONT, size=largest)
         pdf.set_font_size(_fitted_size(pdf.get_string_width(text), room, largest))
         pdf.cell(
             width,
-            largest * _MM_PER_PT * _LINE_SPACING,
+            largest * MM_PER_PT * _LINE_SPACING,
             text,
             align=Align.C,
             new_x=XPos.LEFT,
@@ -258,7 +258,12 @@ def _draw_cell(
         )
 
 
-def _draw_qr(pdf: FPDF, matrix: list[list[bool]], x: float, y: float, side: float) -> None:
+def qr_matrix(url: str) -> list[list[bool]]:
+    """The modules of url's QR code, quiet zone included, for `draw_qr`."""
+    return _qr(url).get_matrix()
+
+
+def draw_qr(pdf: FPDF, matrix: list[list[bool]], x: float, y: float, side: float) -> None:
     """Draw the code as vector rectangles, one per horizontal run of dark modules: sharp at any
     print size, tiny in the file, and twice as fast to write as one combined path."""
     module = side / len(matrix)

@@ -41,6 +41,7 @@ from bot.documents.labels import (
 )
 from storage.surveys.models import InputKind
 from storage.surveys.records import BallotRecord, SurveyRecords
+from storage.surveys.sources import Sources
 from surveys.voting.decision import Answer, BlockReason
 from surveys.voting.flow import AnswerValue
 from surveys.voting.questions import (
@@ -122,6 +123,9 @@ def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
+SOURCES = {"chat": "聊天 Chat", "paper": "纸质 Paper", "proxy": "委托 Proxy"}
+
+
 def _ballot_sheet(
     sheet: Worksheet,
     definition: SurveyDefinition,
@@ -140,6 +144,11 @@ def _ballot_sheet(
             "面积 Area (m²)",
             "业主 Head",
             submitted,
+            "来源 Source",
+            "录入人 Entered by",
+            "复核人 Confirmed by",
+            "纸质选票照片 Photo file id",
+            "委托人 Proxy of",
         ]
     else:
         fixed = ["答卷人 Respondent", "住户编号 Resident no.", submitted]
@@ -149,6 +158,12 @@ def _ballot_sheet(
             place = ballot.flat.place
             first = [place.building, place.unit, place.floor, place.room, ballot.flat.area]
             first += [ballot.flat.head, _local(ballot.submitted_at, tz)]
+            origin = ballot.origin
+            if origin is None:  # the flat did not vote
+                first += [None] * 5
+            else:
+                first += [SOURCES[origin.source], origin.entered_by, origin.confirmed_by]
+                first += [origin.photo_file_id, origin.proxy_of]
         elif ballot.respondent is not None:
             first = [ballot.respondent.name, ballot.respondent.resident_id]
             first.append(_local(ballot.submitted_at, tz))
@@ -362,7 +377,7 @@ def export_xlsx(
 # ---- the summary for the command line ------------------------------------------------------
 
 
-def summary_text(definition: SurveyDefinition, tally: SurveyTally) -> str:
+def summary_text(definition: SurveyDefinition, tally: SurveyTally, sources: Sources) -> str:
     """The figures as plain lines, for `linli tally`."""
     figures = tally.participation
     lines = [
@@ -371,6 +386,8 @@ def summary_text(definition: SurveyDefinition, tally: SurveyTally) -> str:
         f"{figures.answered_area}/{figures.eligible_area} m², "
         f"{figures.answered_heads}/{figures.eligible_heads} owners, "
         f"{figures.respondents} respondents",
+        f"来源 By source: chat {sources.chat}, paper {sources.paper}, proxy {sources.proxy}; "
+        f"待复核 waiting review {sources.waiting_review}, 冲突 conflicts {sources.conflicts}",
     ]
     for decision in tally.decisions:
         outcome = decision.outcome

@@ -32,6 +32,7 @@ from storage.surveys.queries import (
     turnout,
 )
 from storage.surveys.records import Door, doors
+from storage.surveys.sources import Sources, ballot_sources
 from storage.surveys.tallies import tally_survey
 from surveys.voting.questions import AgreeQuestion
 from surveys.voting.results import SurveyTally
@@ -93,6 +94,7 @@ class Figures:
     text: str  # /tally's text
     decisions: list[DecisionView]
     doors: list[Door]
+    sources: Sources  # counted ballots by source, and those held
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,7 +113,7 @@ class Figures:
             "answered": [door.place.household_id for door in self.doors if door.answered],
             "pending": [door.place.household_id for door in self.doors if door.consent_pending],
             "objected": [door.place.household_id for door in self.doors if door.objected],
-            "tally": self.tally.to_json(),
+            "tally": {**self.tally.to_json(), "sources": self.sources.to_json()},
         }
 
 
@@ -125,6 +127,7 @@ async def figures(session: AsyncSession, survey: Survey, language: str) -> Figur
         tally_text(tally, definition, language, running=running),
         _decisions(tally, definition, language, running),
         await doors(session, survey),
+        await ballot_sources(session, survey),
     )
 
 

@@ -143,6 +143,38 @@ def refusal_text(reason: Refusal) -> str:
         Refusal.ALREADY_OBJECTED: _(
             "You have already filed an objection to this result; the committee has it."
         ),
+        Refusal.BALLOT_CONFLICTS: _(
+            "Some flats have two ballots (for example one in chat and one on paper), and only "
+            "one may count: keep one for each with /conflicts, then publish."
+        ),
+        Refusal.PAPER_UNREVIEWED: _(
+            "Paper ballots are still waiting for a second committee member to confirm or "
+            "reject them; they are listed by /review. Publish once they are reviewed."
+        ),
+        Refusal.NO_CONFLICT: _("This flat's ballots are no longer in conflict."),
+        Refusal.PER_FLAT_ONLY: _(
+            "This survey is answered per person: paper ballots are entered for flats only."
+        ),
+        Refusal.PAPER_EXISTS: _(
+            "A paper ballot for this flat is already entered; another committee member is "
+            "entering it, or it is counted or waiting for review."
+        ),
+        Refusal.PAPER_HANDED_IN: _(
+            "This paper ballot has been handed in and can no longer be changed here."
+        ),
+        Refusal.PHOTO_NEEDED: _(
+            "A formal vote's paper ballot needs a photo of the signed sheet: send the photo."
+        ),
+        Refusal.NOT_IN_REVIEW: _("This paper ballot has already been confirmed or rejected."),
+        Refusal.SECOND_MEMBER: _(
+            "You entered this paper ballot: a second committee member must confirm it."
+        ),
+        Refusal.NOT_OWNER: _("Only an owner of the flat can name or withdraw its proxy."),
+        Refusal.PROXY_EXPIRED: _("That date has passed: name a date still to come."),
+        Refusal.PROXY_WITHDRAWN: _("This proxy was withdrawn or no longer holds for this vote."),
+        Refusal.PROXY_VOTED: _(
+            "The proxy has already voted with it, so it can no longer be withdrawn."
+        ),
     }[reason]
 
 

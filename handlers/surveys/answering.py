@@ -35,6 +35,7 @@ from handlers.surveys.ballot_view import (
 )
 from handlers.surveys.callbacks import AnswerPress, BallotStep, StartBallot
 from handlers.surveys.notices import invitation_message
+from handlers.surveys.paper_entry import PaperEntry, photo_prompt
 from storage.committee import compounds_of
 from storage.models import Resident
 from storage.refusals import Refused
@@ -46,7 +47,7 @@ from storage.surveys.ballots import (
     record_answer,
     unfinished_ballot,
 )
-from storage.surveys.models import Ballot, Survey
+from storage.surveys.models import Ballot, BallotSource, Survey
 from storage.surveys.queries import definition_of, open_invitations_of, open_survey_of
 from surveys.voting.flow import (
     AnswerRejected,
@@ -109,6 +110,13 @@ class Ballots:
             await self.state.clear()
             if above:
                 self._show(above, None, edit=edit)
+            if self.ballot.source is BallotSource.PAPER:  # entered: the sheet's photo next
+                await self.state.set_state(PaperEntry.photo)
+                await self.state.set_data({"ballot": self.ballot.id})
+                self.replies.say(
+                    *photo_prompt(self.definition, self.ballot.id, where, self.language)
+                )
+                return
             text, markup = receipt(
                 self.definition,
                 self.survey.id,

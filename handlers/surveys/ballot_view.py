@@ -111,6 +111,16 @@ def question_keyboard(
     return builder.as_markup()
 
 
+def answer_lines(where: Progress, language: str) -> list[str]:
+    """「1. 问题 → 同意」 for each answered question, in order."""
+    lines = []
+    for number, question in enumerate(where.visible, start=1):
+        if question.id in where.answers:
+            answer = answer_text(question, where.answers[question.id], language)
+            lines.append(f"{number}. {local(question.text, language)}\n   → {answer}")
+    return lines
+
+
 def receipt(
     definition: SurveyDefinition,
     survey_id: int,
@@ -120,12 +130,11 @@ def receipt(
     language: str,
 ) -> tuple[str, InlineKeyboardMarkup]:
     lines = [
-        _("Your answers to “{title}” are recorded:").format(title=local(definition.title, language))
+        _("Your answers to “{title}” are recorded:").format(
+            title=local(definition.title, language)
+        ),
+        *answer_lines(where, language),
     ]
-    for number, question in enumerate(where.visible, start=1):
-        if question.id in where.answers:
-            answer = answer_text(question, where.answers[question.id], language)
-            lines.append(f"{number}. {local(question.text, language)}\n   → {answer}")
     if closes:
         lines += ["", _("You can change them until the close.")]
     if definition.results_visible is ResultsVisibility.LIVE:

@@ -39,6 +39,8 @@ from storage.surveys.queries import (
     turnout,
 )
 from storage.surveys.records import SurveyRecords, non_respondents, survey_records
+from storage.surveys.sources import Sources, ballot_sources
+from storage.surveys.standing import check_nothing_held
 from storage.surveys.tallies import tally_survey
 from storage.surveys.vote_inputs import challenge_count, flat_in_survey, record_input
 from surveys.numbers import whole_number_or_none
@@ -53,6 +55,28 @@ def status_label(status: SurveyStatus) -> str:
         SurveyStatus.CLOSED: _("closed"),
         SurveyStatus.PUBLISHED: _("result published"),
     }[status]
+
+
+def sources_text(sources: Sources, number: int) -> str:
+    """Turnout by source, and the ballots the committee still has to look at."""
+    lines = [
+        _("Counted ballots: {chat} in chat, {paper} on paper, {proxy} by proxy.").format(
+            chat=sources.chat, paper=sources.paper, proxy=sources.proxy
+        )
+    ]
+    if sources.waiting_review:
+        lines.append(
+            _("Paper ballots waiting for review: {count} (/review {number}).").format(
+                count=sources.waiting_review, number=number
+            )
+        )
+    if sources.conflicts:
+        lines.append(
+            _("Flats with conflicting ballots: {count} (/conflicts {number}).").format(
+                count=sources.conflicts, number=number
+            )
+        )
+    return "\n".join(lines)
 
 
 def numbers_listed() -> str:
@@ -142,6 +166,7 @@ async def tally(
     language = i18n.current_locale
     running = survey.status is SurveyStatus.OPEN
     text = tally_text(result, definition, language, running=running)
+    text += "\n\n" + sources_text(await ballot_sources(session, survey), survey.id)
     if survey.status is SurveyStatus.PUBLISHED:
         objections = _("Objections to the published result: {count} (/export {number} lists them).")
         text += "\n\n" + objections.format(
@@ -224,6 +249,7 @@ async def publish(
     survey = await survey_for_committee(session, compounds, number)
     if survey.status is not SurveyStatus.CLOSED:
         raise Refused(Refusal.SURVEY_NOT_CLOSED)
+    await check_nothing_held(session, survey)  # told before the question, checked again after
     days = definition_of(survey.definition).objection_days
     replies.say(
         _(

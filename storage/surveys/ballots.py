@@ -15,10 +15,14 @@ from storage.surveys.models import (
     AnswerChoice,
     AnswerEvent,
     Ballot,
+    BallotSource,
     EligibleFlat,
+    Standing,
     Survey,
     SurveyStatus,
 )
+from storage.surveys.paper import check_entering
+from storage.surveys.proxies import check_proxy
 from storage.surveys.queries import (
     RESPONDENT_FIRST,
     answering,
@@ -26,6 +30,7 @@ from storage.surveys.queries import (
     definition_of,
     may_answer,
 )
+from storage.surveys.standing import settle
 from surveys.voting.answer_codec import choices, decode, encode
 from surveys.voting.flow import AnswerValue, Progress, progress
 from surveys.voting.questions import Question
@@ -208,8 +213,11 @@ async def record_answer(
     # answers cost no UPDATE (each answer's time is in the audit trail).
     submitted = (ballot.submitted_at or now) if where.finished else None
     if ballot.resident_id != resident.id or ballot.submitted_at != submitted:
+        completed = ballot.submitted_at is None and submitted is not None
         ballot.resident_id, ballot.submitted_at, ballot.updated_at = resident.id, submitted, now
         await session.flush()
+        if completed and ballot.household_id is not None and ballot.standing is Standing.COUNTS:
+            await settle(session, ballot)  # one flat, one ballot: the first complete counts
     return where
 
 
@@ -254,6 +262,12 @@ async def ballot_of(
         raise Refused(Refusal.UNKNOWN_SURVEY)
     ballot, survey = rows[0][0], rows[0][1]
     check_open(survey)
+    if ballot.source is BallotSource.PAPER:
+        check_entering(ballot, resident)
+        return survey, ballot
+    if ballot.source is BallotSource.PROXY:
+        await check_proxy(session, ballot, resident)
+        return survey, ballot
     definition = definition_of(survey.definition)
     if ballot.household_id is None:
         if ballot.respondent != f"r:{resident.id}":

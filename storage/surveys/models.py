@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -94,6 +95,24 @@ class ScopeUnit(Base):
     flats: Mapped[int]
 
 
+class BallotSource(enum.StrEnum):
+    CHAT = "chat"  # the flat's owner answered in chat
+    PAPER = "paper"  # a committee member entered a signed paper sheet
+    PROXY = "proxy"  # a person the owner named answered in chat
+
+
+class Standing(enum.StrEnum):
+    """Whether a ballot counts. One flat, one ballot: the first complete ballot counts; a later
+    complete one from another source is a conflict until the committee keeps one of them."""
+
+    COUNTS = "counts"  # counts once submitted (a chat ballot, from its first answer)
+    ENTRY = "entry"  # a paper ballot being entered: answers or the sheet's photo missing
+    REVIEW = "review"  # a paper ballot waiting for a second committee member
+    REJECTED = "rejected"  # a paper ballot the second member rejected (the reason in `note`)
+    CONFLICT = "conflict"  # complete, but the flat already had a counting ballot
+    SET_ASIDE = "set_aside"  # the committee kept another ballot of the flat (reason in `note`)
+
+
 class Ballot(Base):
     """One respondent's answers to one survey: a flat ("h:<household id>") or, for surveys
     answered per person, a resident ("r:<resident id>"). A flat's ballot carries copies of its
@@ -120,6 +139,51 @@ class Ballot(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))  # who answered last
     submitted_at: Mapped[datetime | None]  # set once every required question is answered
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the ballot came from and whether it counts (tallies read `standing` "counts" only).
+    # Defaults as members, not strings: a ballot just created is compared with `is`.
+    source: Mapped[BallotSource] = mapped_column(
+        enum_column(BallotSource), default=BallotSource.CHAT
+    )
+    standing: Mapped[Standing] = mapped_column(enum_column(Standing), default=Standing.COUNTS)
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))  # paper
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))  # or rejected
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))  # the signed sheet
+    proxy_id: Mapped[int | None] = mapped_column(ForeignKey("proxies.id"))
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))  # a conflict
+    note: Mapped[str | None] = mapped_column(Text)  # why rejected, kept or set aside
+
+    @classmethod
+    def of_flat(cls, flat: EligibleFlat, respondent: str, resident_id: int, **more: Any) -> Ballot:
+        """A new ballot of an eligible flat, carrying its figures fixed at opening."""
+        return cls(
+            survey_id=flat.survey_id,
+            respondent=respondent,
+            household_id=flat.household_id,
+            unit_id=flat.unit_id,
+            cents=flat.cents,
+            head_id=flat.head_id,
+            shared=flat.shared,
+            resident_id=resident_id,
+            **more,
+        )
+
+
+class Proxy(Base):
+    """A person named to vote for a flat (委托) by its owner in chat: for one survey, or for
+    every survey until a date."""
+
+    __tablename__ = "proxies"
+    __table_args__ = (Index("ix_proxies_household", "household_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    proxy_resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    granted_by: Mapped[int] = mapped_column(ForeignKey("residents.id"))  # the owner
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
+    until: Mapped[datetime | None]
+    owner_name: Mapped[str] = mapped_column(String(100), default="")  # as the ballot shows it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
 
 
 class Answer(Base):

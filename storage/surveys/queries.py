@@ -38,9 +38,11 @@ from storage.surveys.models import (
     EligibleFlat,
     ScopeKind,
     ScopeUnit,
+    Standing,
     Survey,
     SurveyStatus,
 )
+from storage.surveys.standing import check_nothing_held
 from surveys.voting.schema import (
     AnswerPer,
     ResultsVisibility,
@@ -296,6 +298,7 @@ async def publish_survey(session: AsyncSession, survey: Survey) -> None:
     """Publish the result (公示) and open the window for objections."""
     if survey.status is not SurveyStatus.CLOSED:
         raise Refused(Refusal.SURVEY_NOT_CLOSED)
+    await check_nothing_held(session, survey)  # one flat, one ballot, every paper one reviewed
     now = utcnow()
     survey.status = SurveyStatus.PUBLISHED
     survey.published_at = now
@@ -370,7 +373,11 @@ async def turnout(session: AsyncSession, survey: Survey) -> Turnout:
     submitted = await session.scalar(
         select(func.count())
         .select_from(Ballot)
-        .where(Ballot.survey_id == survey.id, Ballot.submitted_at.is_not(None))
+        .where(
+            Ballot.survey_id == survey.id,
+            Ballot.submitted_at.is_not(None),
+            Ballot.standing == Standing.COUNTS,
+        )
     )
     return Turnout(int(eligible or 0), int(submitted or 0))
 

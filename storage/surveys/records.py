@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Building, Household, Resident, Unit
 from storage.surveys.models import (
@@ -21,6 +22,7 @@ from storage.surveys.models import (
     Ballot,
     EligibleFlat,
     InputKind,
+    Proxy,
     Survey,
     VoteInput,
 )
@@ -105,6 +107,36 @@ async def non_respondents(session: AsyncSession, survey: Survey) -> list[FlatOfS
     return [door.place for door in await doors(session, survey) if not door.answered]
 
 
+async def flats_to_print(
+    session: AsyncSession,
+    survey: Survey,
+    *,
+    building: str | None = None,
+    unit: str | None = None,
+    not_voted: bool = False,
+) -> list[tuple[FlatOfScope, Decimal]]:
+    """The eligible flats to print paper ballots for, with their area, ordered by building,
+    unit, floor and room: all of them, or those of one building or unit, or (`not_voted`,
+    for the door-to-door round) those without a ballot that counts."""
+    conditions = [EligibleFlat.survey_id == survey.id]
+    if building is not None:
+        conditions.append(Building.name == building)
+    if unit is not None:
+        conditions.append(Unit.name == unit)
+    if not_voted:
+        conditions.append(~flat_answered(survey, definition_of(survey.definition)))
+    rows = await session.execute(
+        select(*_place_columns(), EligibleFlat.area)
+        .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .join(Unit, Unit.id == Household.unit_id)
+        .where(*conditions)
+    )
+    places = len(_place_columns())
+    flats = [(FlatOfScope(*row[:places]), row[places]) for row in rows]
+    return sorted(flats, key=lambda flat: _flat_order(flat[0]))
+
+
 @dataclass(frozen=True)
 class VotingFlat:
     """A flat of a named ballot, with what its vote weighs: area and head."""
@@ -130,6 +162,18 @@ class BallotRecord:
     respondent: Respondent | None
     submitted_at: datetime | None
     answers: Mapping[str, AnswerValue | None]  # submitted ballots only
+    # A flat's ballot: where it came from, who entered and who confirmed it (paper), and the
+    # Telegram file id of the signed sheet's photo, so that it can be audited.
+    origin: BallotOrigin | None = None
+
+
+@dataclass(frozen=True)
+class BallotOrigin:
+    source: str
+    entered_by: str | None
+    confirmed_by: str | None
+    photo_file_id: str | None
+    proxy_of: str | None = None  # the owner who named the proxy
 
 
 @dataclass(frozen=True)
@@ -173,6 +217,7 @@ async def _submitted_answers(
 async def _flat_ballots(
     session: AsyncSession, survey: Survey, answers: Mapping[int, Mapping[str, AnswerValue | None]]
 ) -> list[BallotRecord]:
+    entered, confirmed = aliased(Resident), aliased(Resident)
     rows = await session.execute(
         select(
             *_place_columns(),
@@ -180,11 +225,19 @@ async def _flat_ballots(
             EligibleFlat.head,
             Ballot.id,
             Ballot.submitted_at,
+            Ballot.source,
+            entered.full_name,
+            confirmed.full_name,
+            Ballot.photo_file_id,
+            Proxy.owner_name,
         )
         .join_from(EligibleFlat, Household, Household.id == EligibleFlat.household_id)
         .join(Building, Building.id == Household.building_id)
         .join(Unit, Unit.id == Household.unit_id)
         .outerjoin(Ballot, submitted_ballot_of(EligibleFlat))
+        .outerjoin(entered, entered.id == Ballot.entered_by)
+        .outerjoin(confirmed, confirmed.id == Ballot.confirmed_by)
+        .outerjoin(Proxy, Proxy.id == Ballot.proxy_id)
         .where(EligibleFlat.survey_id == survey.id)
     )
     places = len(_place_columns())
@@ -198,8 +251,9 @@ async def _flat_ballots(
             None,
             submitted_at,
             MappingProxyType(dict(answers.get(ballot_id, {}))),
+            None if source is None else BallotOrigin(source, *origin),
         )
-        for place, (cents, head, ballot_id, submitted_at) in by_place
+        for place, (cents, head, ballot_id, submitted_at, source, *origin) in by_place
     ]
 
 

@@ -10,6 +10,8 @@ Choices made here:
 - A ballot counts once it is **submitted** (``submitted_at`` set: every required question it
   shows is answered). A ballot still being filled in, or one reopened by a change that shows a
   new required question, counts nowhere, not even in participation: it is not yet a vote.
+  Nor does one whose ``standing`` is not "counts": a paper ballot awaiting review or
+  rejected, a flat's second ballot held as a conflict or set aside (`storage.surveys.standing`).
 - The scope's totals (flats, area, heads) and each flat's weight are fixed at opening
   (`storage.surveys.queries.open_survey`): a tally reads them and never groups the scope again.
   A flat's ballot carries its unit and area, so that participation, every option with its

@@ -23,6 +23,7 @@ from storage.surveys.models import (
     EligibleFlat,
     InputKind,
     ScopeUnit,
+    Standing,
     Survey,
     VoteInput,
 )
@@ -58,9 +59,14 @@ def count_of(value: int | Decimal | None) -> int:
 
 
 def submitted_ballots(survey: Survey) -> list[ColumnElement[bool]]:
-    """The ballots that count: submitted. The one place to narrow which ballots a tally and
+    """The ballots that count: submitted, and not a paper ballot under review, a conflict or
+    one set aside (one flat, one ballot). The one place to narrow which ballots a tally and
     the committee's records count."""
-    return [BALLOTS.c.survey_id == survey.id, BALLOTS.c.submitted_at.is_not(None)]
+    return [
+        BALLOTS.c.survey_id == survey.id,
+        BALLOTS.c.submitted_at.is_not(None),
+        BALLOTS.c.standing == Standing.COUNTS,
+    ]
 
 
 def submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
@@ -70,6 +76,7 @@ def submitted_ballot_of(flat: type[EligibleFlat]) -> ColumnElement[bool]:
         (BALLOTS.c.survey_id == flat.survey_id)
         & (BALLOTS.c.household_id == flat.household_id)
         & BALLOTS.c.submitted_at.is_not(None)
+        & (BALLOTS.c.standing == Standing.COUNTS)
     )
 
 

@@ -23,31 +23,47 @@ class InvalidToken(ValueError):
     """The token is malformed or its signature does not match: forged or damaged."""
 
 
-def _signature(key: bytes, body: bytes) -> bytes:
-    return hmac.new(key, _DOMAIN + body, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+def _signature(key: bytes, body: bytes, domain: bytes) -> bytes:
+    return hmac.new(key, domain + body, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+
+
+def seal(body: bytes, key: str, domain: bytes) -> str:
+    """`body` with its signature under `domain` (one domain per use of the key), base64url."""
+    raw = body + _signature(key.encode(), body, domain)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def unseal(token: str, key: str, domain: bytes) -> bytes:
+    """The body `seal` signed, or InvalidToken."""
+    if not token or len(token) > MAX_PAYLOAD or not token.isascii():
+        raise InvalidToken("not a token")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidToken("not base64url") from None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
+        raise InvalidToken("not the canonical encoding")  # one body, one token string
+    body, signature = raw[:-_SIGNATURE_BYTES], raw[-_SIGNATURE_BYTES:]
+    if not hmac.compare_digest(signature, _signature(key.encode(), body, domain)):
+        raise InvalidToken("signature mismatch")
+    return body
 
 
 def sign(code_id: int, key: str) -> str:
     if code_id < 1:
         raise ValueError("code ids are positive")
     body = bytes([VERSION]) + code_id.to_bytes((code_id.bit_length() + 7) // 8, "big")
-    raw = body + _signature(key.encode(), body)
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return seal(body, key, _DOMAIN)
 
 
 def verify(token: str, key: str) -> int:
     """Return the code id the token names, or raise InvalidToken."""
-    if not token or len(token) > MAX_PAYLOAD or not token.isascii():
-        raise InvalidToken("not a join token")
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError):
-        raise InvalidToken("not base64url") from None
-    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
-        raise InvalidToken("not the canonical encoding")  # one code, one token string
-    body, signature = raw[:-_SIGNATURE_BYTES], raw[-_SIGNATURE_BYTES:]
+    body = unseal(token, key, _DOMAIN)
     if len(body) < 2 or body[0] != VERSION:
         raise InvalidToken("unknown token version")
-    if not hmac.compare_digest(signature, _signature(key.encode(), body)):
-        raise InvalidToken("signature mismatch")
     return int.from_bytes(body[1:], "big")
+
+
+def deep_link(bot_username: str, token: str) -> str:
+    """The link a QR code carries: it opens the bot with /start and the token."""
+    return f"https://t.me/{bot_username}?start={token}"

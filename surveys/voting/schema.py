@@ -64,6 +64,11 @@ class Ballots(StrEnum):
     ANONYMOUS = "anonymous"  # results show only counts
 
 
+class PaperReview(StrEnum):
+    SECOND_MEMBER = "second_member"  # a paper ballot counts once a second member confirms it
+    NONE = "none"  # a paper ballot counts once handed in with its photo
+
+
 class ResultsVisibility(StrEnum):
     AFTER_CLOSE = "after_close"
     LIVE = "live"
@@ -86,6 +91,7 @@ class SurveyDefinition:
     reminders: tuple[int, ...] = DEFAULT_REMINDERS
     # The printed result (公示) lists each flat's answers, without names, as some cities do.
     publish_ballots: bool = False
+    paper_review: PaperReview = PaperReview.SECOND_MEMBER
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
@@ -231,6 +237,7 @@ def _definition(data: object, problems: list[FieldError]) -> SurveyDefinition | 
     blocked_by = fields.choices("blocked_by", BlockReason, frozenset(), allow_empty=True)
     reminders = _reminders(fields)
     publish_ballots = fields.flag("publish_ballots", False)
+    paper_review = fields.choice("paper_review", PaperReview, PaperReview.SECOND_MEMBER)
     questions, all_questions_valid = read_questions(fields)
     fields.finish()
     decided = [(p, q) for p, q in questions if isinstance(q, AgreeQuestion) and q.decided]
@@ -259,4 +266,5 @@ def _definition(data: object, problems: list[FieldError]) -> SurveyDefinition | 
         blocked_by=blocked_by,
         reminders=reminders,
         publish_ballots=bool(publish_ballots),
+        paper_review=paper_review,
     )

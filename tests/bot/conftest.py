@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
-from bot.documents.join_posters import deep_link
 from bot.outbox_dispatcher import DispatchPolicy
 from bot.sandbox import Resident, Sandbox, SandboxClient
 from bot.settings import Settings, load_settings
@@ -20,7 +19,7 @@ from storage.joining.codes import issue_codes
 from storage.joining.register import import_register
 from storage.models import CodeKind
 from surveys.joining.register import RegisterFlat
-from surveys.joining.tokens import sign
+from surveys.joining.tokens import deep_link, sign
 
 BOT_TOKEN = "123456:linli-test-token"
 BOT_USERNAME = "linli_test_bot"

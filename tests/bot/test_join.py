@@ -9,14 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Linli
-from bot.documents.join_posters import deep_link
 from bot.sandbox import Resident, SandboxClient
 from storage.committee import compound_named
 from storage.joining.codes import issue_codes, revoke
 from storage.models import JoinCode, Membership, MembershipStatus, Role, Verification
 from storage.models import Resident as ResidentRow
 from storage.residents import is_confirmed_owner
-from surveys.joining.tokens import sign
+from surveys.joining.tokens import deep_link, sign
 from tests.bot.conftest import (
     BOT_USERNAME,
     COMPOUND,

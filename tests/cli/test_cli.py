@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from click.testing import CliRunner, Result
@@ -17,6 +18,7 @@ from bot.cli import main
 from storage.db import create_engine
 from storage.models import Household, JoinCode
 from surveys.joining.tokens import verify
+from surveys.voting.sheets import verify_sheet
 
 SECRET = "cli-test-secret-0123456789"
 USERNAME = "linli_cli_bot"
@@ -162,9 +164,25 @@ def test_a_survey_is_created_opened_tallied_and_exported(
     figures = json.loads(linli(database_url, "tally", "1", "--json").output)
     assert figures["participation"]["eligible_flats"] == 2
     assert figures["participation"]["eligible_area"] == "149.37"
+    assert figures["sources"] == {
+        "chat": 0, "paper": 0, "proxy": 0, "waiting_review": 0, "conflicts": 0, "rejected": 0,
+    }  # fmt: skip
     workbook = tmp_path / "survey.xlsx"
     assert linli(database_url, "export", "1", "--out", str(workbook)).exit_code == 0
     assert workbook.stat().st_size > 0
+
+    printed = linli(database_url, "ballots", "print", "1", "--not-voted", "--out", str(tmp_path))
+    assert "2 paper ballots written" in printed.output
+    sheets = pdfium.PdfDocument(tmp_path / "ballots-1.pdf")
+    links = [
+        code.text
+        for page in sheets
+        for code in zxingcpp.read_barcodes(page.render(scale=2).to_pil())
+    ]
+    sheets.close()
+    assert [verify_sheet(link.split("?start=")[1], SECRET) for link in links] == [
+        (1, household_id) for household_id in (1, 2)
+    ]
 
 
 def test_paper_objections_and_consents_are_recorded_and_block_the_vote(

@@ -64,7 +64,7 @@ def test_days_and_uses_are_bounded(imported: str) -> None:
 def test_absurd_amounts_are_refused_naming_the_option(imported: str) -> None:
     create = ["drive", "create", "--compound", "幸福里", "--title", "粉刷", "--plan", "equal"]
     result = linli(imported, *create, "--total-yuan", "1e999999")
-    assert "Nothing was created: --total-yuan 1e999999: too large" in refused(
+    assert "Nothing was created: --total-yuan 1e999999: not an amount of yuan" in refused(
         result.output, result.exit_code
     )
     factors = ["--plan", "floor_percent", "--factors", "1=1e-999999999"]

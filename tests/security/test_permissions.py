@@ -44,6 +44,9 @@ COMMANDS = [
     Row("/paid {drive} 1栋/1单元/101 100"),
     Row("/ledger {drive}"),
     Row("/paper {survey} 2栋/1单元/102 反对", shows="已登记"),
+    Row("/ballots {survey}", shows=".pdf"),
+    Row("/review {survey}"),
+    Row("/conflicts {survey}"),
     Row("/extend {survey} 7", shows="延长至"),
     Row("/close {survey}", confirm="确认结束"),
     Row("/reopen {survey}", shows="重新开放"),
@@ -71,6 +74,7 @@ RESIDENT_COMMANDS = {
     "drives",
     "results",
     "web",
+    "proxy",
 }
 
 

@@ -26,6 +26,7 @@ from storage.models import Role
 from storage.surveys.models import Survey
 from storage.surveys.queries import definition_of
 from storage.surveys.records import survey_records
+from storage.surveys.sources import ballot_sources
 from storage.surveys.tallies import tally_survey
 from surveys.voting.decision import Answer, FlatBallot, tally
 from surveys.voting.results import SurveyTally
@@ -138,8 +139,13 @@ async def test_the_workbook_drawn_apart_holds_the_same_cells(sessions: Sessions)
 async def test_the_summary_gives_the_figures_and_the_outcome(sessions: Sessions) -> None:
     async with sessions() as session, session.begin():
         survey, result = await content_survey(session)
-    lines = summary_text(definition_of(survey.definition), result).splitlines()
+        sources = await ballot_sources(session, survey)
+    lines = summary_text(definition_of(survey.definition), result, sources).splitlines()
     assert "提交 Submitted: 3/5 flats, 210.75/350.75 m², 3/5 owners, 3 respondents" in lines
+    assert (
+        "来源 By source: chat 3, paper 0, proxy 0; 待复核 waiting review 0, 冲突 conflicts 0"
+        in lines
+    )
     assert "willing: 简单多数 Simple majority → 通过 Passed" in lines
     assert "priority (3): 屋面 4, 外墙 3, 楼道 2" in lines  # a ranking by its points
     assert "pledge (2): min -20.50, max 1234.50, total 1214.00, mean 607.0000" in lines
