@@ -22,8 +22,9 @@ from storage.surveys.models import (
     Survey,
     SurveyStatus,
 )
-from storage.surveys.queries import check_open
+from storage.surveys.queries import check_open, definition_of
 from storage.surveys.standing import standing_changed
+from surveys.voting.schema import SurveyKind
 
 
 async def _membership(
@@ -36,6 +37,17 @@ async def _membership(
             Membership.status == MembershipStatus.ACTIVE,
         )
     )
+
+
+async def _check_grantor(session: AsyncSession, proxy: Proxy, survey: Survey) -> None:
+    """In a formal vote a proxy votes only for an owner whose ownership the committee has
+    confirmed, as the owner would; an owner who left the flat no longer has a proxy."""
+    granting = await _membership(session, proxy.granted_by, proxy.household_id)
+    if granting is None or granting.role is not Role.OWNER:
+        raise Refused(Refusal.PROXY_WITHDRAWN)
+    vote = definition_of(survey.definition).kind is SurveyKind.VOTE
+    if vote and not granting.owner_confirmed:
+        raise Refused(Refusal.OWNER_UNCONFIRMED)
 
 
 async def owned_flats(session: AsyncSession, owner: Resident) -> list[int]:
@@ -166,6 +178,7 @@ async def proxy_ballot(
         raise Refused(Refusal.NOT_ELIGIBLE)
     if not covers(proxy, survey, utcnow()):
         raise Refused(Refusal.PROXY_WITHDRAWN)
+    await _check_grantor(session, proxy, survey)
     flat = await session.get(EligibleFlat, (survey.id, proxy.household_id))
     if flat is None:
         raise Refused(Refusal.NOT_ELIGIBLE)
@@ -191,6 +204,7 @@ async def check_proxy(session: AsyncSession, ballot: Ballot, resident: Resident)
         raise Refused(Refusal.NOT_ELIGIBLE)
     if not covers(proxy, survey, utcnow()) or ballot.standing is Standing.SET_ASIDE:
         raise Refused(Refusal.PROXY_WITHDRAWN)
+    await _check_grantor(session, proxy, survey)
 
 
 async def withdraw(session: AsyncSession, owner: Resident, proxy_id: int) -> Proxy:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Resident, Role, utcnow
+from storage.models import Membership, Resident, Role, utcnow
 from storage.refusals import Refusal, Refused
 from storage.surveys.ballots import ballot_of, record_answer
 from storage.surveys.models import Ballot, KeptTally, Standing, Survey
@@ -147,3 +148,25 @@ async def test_a_proxy_is_withdrawn_until_the_proxy_has_voted(sessions: Sessions
             await withdraw(session, owner, again.id)
         assert refused.value.reason is Refusal.PROXY_VOTED
         assert _approving_flats(await tally_survey(session, survey)) == 1
+
+
+async def test_a_proxy_votes_only_for_an_owner_the_committee_confirmed(
+    sessions: Sessions,
+) -> None:
+    async with sessions() as session, session.begin():
+        survey, ids = await make_survey(session, FLATS, vote(second_required=True))
+        owner = await resident_of(session, ids[FLAT])
+        son = await resident_of(session, ids[FLAT], Role.FAMILY, n=1)
+        proxy = await name_proxy(session, owner, ids[FLAT], son.id, survey_id=survey.id)
+        _, ballot = await proxy_ballot(session, survey, son, proxy.id)
+        membership = await session.scalar(
+            select(Membership).where(Membership.resident_id == owner.id)
+        )
+        assert membership is not None
+        membership.owner_confirmed = False  # say the committee took it back
+        with pytest.raises(Refused) as refused:
+            await ballot_of(session, son, ballot.id)
+        assert refused.value.reason is Refusal.OWNER_UNCONFIRMED
+        with pytest.raises(Refused) as refused:
+            await proxy_ballot(session, survey, son, proxy.id)
+        assert refused.value.reason is Refusal.OWNER_UNCONFIRMED
