@@ -78,22 +78,22 @@ async def _complaint(reporter: Resident, committee: Resident) -> list[str]:
     await reporter.send_photo(buffer.getvalue())
     await reporter.press("完成")
     await reporter.press("1栋 1单元")
-    await reporter.press("显示我的名字")
+    await reporter.press("委员会可以告知我的名字")
     await reporter.press("发送")
     story.append(str((await reporter.shown("投诉已提交"))["text"]))
     new = await _text(committee)
     number = new.split("#")[1].split("：")[0]
     await committee.send(f"/case {number}")
-    case = await committee.next_message()
     for state, note in (
         ("已受理", "已通知施工方，周三现场查看"),
         ("已解决", "施工方已铲除重刷，已验收"),
     ):
-        await committee.press(state, message_id=case["message_id"])
-        await committee.next_message()
+        await committee.press(state)  # on the case's card, once it is shown
+        await committee.shown(f"随“{state}”发给反映人")
         await committee.send(note)
-        await committee.next_message()
-        story.append((await _text(reporter)).replace("\n", " "))
+        await committee.shown(f"现为：{state}")
+        told = await reporter.shown(f"现为：{state}")
+        story.append(str(told["text"]).replace("\n", " "))
     await reporter.press("5")
     return story
 

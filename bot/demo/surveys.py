@@ -171,20 +171,23 @@ async def _paper_and_proxy(
     told = await _paper_ballot(client, committee, second, number, unit[0], ["反对", "跳过"])
     lines.append(f"  a sheet for {unit[0]}, who voted in chat: {told}")
 
-    async def command(text: str, needle: str) -> str:
+    async def command(text: str, needle: str, confirm: str | None = None) -> str:
+        """Send `text` (tapping `confirm`, for /close and /publish) until a reply holds `needle`."""
         await committee.send(text)
+        if confirm is not None:
+            await committee.press(confirm)
         reply = str((await committee.shown(needle))["text"])
         lines.append(f"  {committee.name}: {text} → {reply}")
         return reply
 
-    await command(f"/close {number}", "已结束")
+    await command(f"/close {number}", "已结束", confirm="确认结束")
     await command(f"/publish {number}", "有住户提交了两张选票")  # refused: the conflict
     await committee.send(f"/conflicts {number}")
     first = await committee.shown("先提交：已计入")
     await committee.press("保留这张选票", message_id=first["message_id"])
     await committee.shown("为什么保留")
     await command("业主本人在线投票在先，纸质选票为重复提交", "已保留选票")
-    await command(f"/publish {number}", "已公示")
+    await command(f"/publish {number}", "已公示", confirm="确认公示")
     return lines
 
 
