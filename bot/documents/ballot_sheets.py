@@ -11,9 +11,9 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-from bot.documents.fonts import cjk_font_path
+from bot.documents.fonts import PDF_FONT, a4_pdf
 from bot.documents.labels import AGREE, MEASURES, RULES, threshold_requirement
-from bot.documents.posters import FONT, MM_PER_PT, draw_qr, qr_matrix
+from bot.documents.posters import MM_PER_PT, draw_qr, qr_matrix
 from surveys.voting.decision import Rule
 from surveys.voting.questions import (
     AgreeQuestion,
@@ -46,11 +46,11 @@ def ballot_sheets_pdf(
     byte-for-byte reproducible."""
     if not flats:
         raise ValueError("no flats to print")
-    pdf = FPDF(format="A4")
-    pdf.set_margins(_MARGIN_MM, _MARGIN_MM)
-    pdf.set_auto_page_break(True, margin=_MARGIN_MM)
-    pdf.add_font(FONT, fname=cjk_font_path())
-    pdf.set_title(f"{heading.compound} #{heading.survey_id} {definition.title.zh_CN}")
+    pdf = a4_pdf(
+        f"{heading.compound} #{heading.survey_id} {definition.title.zh_CN}",
+        _MARGIN_MM,
+        page_breaks=True,
+    )
     if created is not None:
         pdf.set_creation_date(created)
     for flat in flats:
@@ -59,7 +59,7 @@ def ballot_sheets_pdf(
 
 
 def _text(pdf: FPDF, text: str, size: float, width: float = 0) -> None:
-    pdf.set_font(FONT, size=size)
+    pdf.set_font(PDF_FONT, size=size)
     height = size * MM_PER_PT * _LINE
     pdf.multi_cell(width, height, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
@@ -70,7 +70,7 @@ def _sheet(pdf: FPDF, definition: SurveyDefinition, heading: SheetHeading, flat:
     qr_x = pdf.w - _MARGIN_MM - _QR_MM
     draw_qr(pdf, qr_matrix(flat.url), qr_x, top, _QR_MM)
     pdf.set_xy(qr_x, top + _QR_MM)
-    pdf.set_font(FONT, size=_SMALL_PT)
+    pdf.set_font(PDF_FONT, size=_SMALL_PT)
     pdf.cell(_QR_MM, _SMALL_PT * MM_PER_PT * _LINE, "委员会录入用", align="C")
     pdf.set_xy(_MARGIN_MM, top)
     beside = pdf.epw - _QR_MM - 4  # the text left of the code
@@ -128,7 +128,7 @@ def _hint(question: Question) -> str:
 def _boxes(pdf: FPDF, labels: Sequence[str], *, inline: bool) -> None:
     """A tick box before each label: on one line (agree, ratings) or one per line."""
     height = _BODY_PT * MM_PER_PT * _LINE
-    pdf.set_font(FONT, size=_BODY_PT)
+    pdf.set_font(PDF_FONT, size=_BODY_PT)
     pdf.set_x(_MARGIN_MM + 6)
     for label in labels:
         if not inline:

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_PACKAGE = "mplfonts"
 FONT_FILE = Path("fonts", "NotoSansCJKsc-Regular.otf")
+PDF_FONT = "NotoSansCJKsc"  # its name inside a PDF (`set_font`)
 
 
 class FontMissingError(RuntimeError):
@@ -34,3 +39,19 @@ def cjk_font_path() -> Path:
         f"The '{FONT_PACKAGE}' package is installed but has no {FONT_FILE.as_posix()}; "
         f"reinstall it: pip install --force-reinstall {FONT_PACKAGE}"
     )
+
+
+def a4_pdf(title: str, margin_mm: float, *, page_breaks: bool) -> FPDF:
+    """An A4 document with the Chinese font added as PDF_FONT: what every printed sheet
+    starts from. fpdf2 is imported here, so that the chart process never loads it."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_margins(margin_mm, margin_mm)
+    if page_breaks:
+        pdf.set_auto_page_break(True, margin=margin_mm)
+    else:
+        pdf.set_auto_page_break(False)
+    pdf.add_font(PDF_FONT, fname=cjk_font_path())
+    pdf.set_title(title)
+    return pdf

@@ -19,7 +19,7 @@ from fpdf.enums import Align, XPos, YPos
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_Q
 
-from bot.documents.fonts import cjk_font_path
+from bot.documents.fonts import PDF_FONT, a4_pdf, cjk_font_path
 
 # Q restores a quarter of the code: stairwell posters get dirty, taped over and torn.
 QR_ERROR_CORRECTION = ERROR_CORRECT_Q
@@ -32,7 +32,6 @@ PNG_MODULE_PX = 16
 DEFAULT_INSTRUCTION = "用手机微信/相机扫码 → 打开 Telegram → 点「开始」"
 
 _SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-FONT = "NotoSansCJKsc"
 MM_PER_PT = 25.4 / 72
 _LINE_SPACING = 1.4
 
@@ -129,11 +128,7 @@ def write_sheet(
     if not codes:
         raise ValueError("no codes to print")
     layout = _LARGE if large else _GRID
-    pdf = FPDF(format="A4")
-    pdf.set_margins(_PAGE_MARGIN_MM, _PAGE_MARGIN_MM)
-    pdf.set_auto_page_break(False)
-    pdf.add_font(FONT, fname=cjk_font_path())
-    pdf.set_title(heading)
+    pdf = a4_pdf(heading, _PAGE_MARGIN_MM, page_breaks=False)
     if created is not None:
         pdf.set_creation_date(created)
     per_page = layout.columns * layout.rows
@@ -211,7 +206,7 @@ def _draw_page(
     pdf.add_page()
     lines = [(heading, layout.heading_pt), (instruction, layout.instruction_pt)]
     for text, size in [*lines, *((note, layout.note_pt) for note in notes)]:
-        pdf.set_font(FONT, size=size)
+        pdf.set_font(PDF_FONT, size=size)
         pdf.multi_cell(
             0,
             size * MM_PER_PT * _LINE_SPACING,
@@ -246,7 +241,7 @@ def _draw_cell(
     pdf.set_xy(x, top + side * (1 - QUIET_ZONE / 2 / len(matrix)))
     room = side * (1 - 2 * QUIET_ZONE / len(matrix))
     for text, largest in lines:
-        pdf.set_font(FONT, size=largest)
+        pdf.set_font(PDF_FONT, size=largest)
         pdf.set_font_size(_fitted_size(pdf.get_string_width(text), room, largest))
         pdf.cell(
             width,

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
-from bot.documents.fonts import cjk_font_path
+from bot.documents.fonts import PDF_FONT, a4_pdf
 from bot.documents.labels import (
     AGREE,
     BLOCKS,
@@ -33,7 +32,6 @@ from surveys.voting.questions import AgreeQuestion, Question, SingleChoice
 from surveys.voting.results import ChoiceResult, Decision, SurveyTally
 from surveys.voting.schema import AnswerPer, SurveyDefinition, SurveyKind
 
-_FONT = "NotoSansCJKsc"
 _MARGIN_MM = 18
 # Large type: the notice is read on a board in the stairwell, often by elderly residents.
 _BODY_PT, _HEADING_PT, _SECTION_PT = 12, 22, 15
@@ -57,15 +55,11 @@ def _percent(figure: object, base: object) -> str:
 
 class _Poster:
     def __init__(self, title: str) -> None:
-        self.pdf = FPDF(format="A4")
-        self.pdf.set_margins(_MARGIN_MM, _MARGIN_MM)
-        self.pdf.set_auto_page_break(True, margin=_MARGIN_MM)
-        self.pdf.add_font(_FONT, fname=cjk_font_path())
-        self.pdf.set_title(title)
+        self.pdf = a4_pdf(title, _MARGIN_MM, page_breaks=True)
         self.pdf.add_page()
 
     def line(self, text: str, size: float = _BODY_PT, align: Align = Align.L) -> None:
-        self.pdf.set_font(_FONT, size=size)
+        self.pdf.set_font(PDF_FONT, size=size)
         self.pdf.multi_cell(
             0,
             _LINE_MM * size / _BODY_PT,
@@ -80,7 +74,7 @@ class _Poster:
         self.line(text, _SECTION_PT)
 
     def table(self, rows: Sequence[Sequence[str]], widths: Sequence[int] | None = None) -> None:
-        self.pdf.set_font(_FONT, size=_BODY_PT - 1)
+        self.pdf.set_font(PDF_FONT, size=_BODY_PT - 1)
         with self.pdf.table(
             col_widths=widths, text_align="CENTER", line_height=_LINE_MM, headings_style=_HEADINGS
         ) as table:
