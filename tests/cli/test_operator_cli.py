@@ -46,7 +46,7 @@ class _Refusing(BaseHTTPRequestHandler):
         self.wfile.write(body.encode())
 
     def log_message(self, format: str, *args: object) -> None:
-        pass
+        """Quiet: the test reads the command's output, not the server's log."""
 
 
 @pytest.fixture
